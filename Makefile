@@ -1,0 +1,154 @@
+# Build of the WTPF suite: four daemons on a shared set of libraries in common/.
+#
+# Layout conventions (no per-file edits needed when a source is added):
+#   common/<mod>/*.c          -> $(BUILD)/lib/lib<mod>.a
+#   <node>/*.c minus main.c   -> $(BUILD)/lib/lib<node>.a, main.c -> $(BUILD)/bin/<node>
+#   tests/unit/<mod>/test_*.c -> $(BUILD)/tests/<mod>/test_* (linked with lib<mod> and its deps)
+#   tests/fuzz/fuzz_<mod>_*.c -> $(BUILD)/fuzz/fuzz_<mod>_* (clang + libFuzzer, sources of <mod>)
+# `make check` installs missing packages, then builds everything with ASan+UBSan in build/san and
+# runs the unit tests, the fuzz smoke runs and the component/e2e tests.
+
+SAN     ?= 0
+# Sanitized objects never mix with plain ones: SAN=1 defaults to its own build directory.
+BUILD   ?= $(if $(filter 1,$(SAN)),build/san,build)
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+
+CC      ?= cc
+PKGS    := glib-2.0 gio-2.0 gio-unix-2.0 libconfig libmicrohttpd libsystemd libxml-2.0 \
+           json-glib-1.0 gnutls sofia-sip-ua sofia-sip-ua-glib nice libsrtp2
+# Lazy (=) so that `make deps` works before the -dev packages are installed.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lcrypt -lm -lpthread
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
+CFLAGS_BASE = -std=gnu11 -g -O2 $(WARN) -I. -Icommon -DSUITE_VERSION=\"$(VERSION)\" $(PKG_CFLAGS)
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS_BASE += -O1
+else
+SANFLAGS :=
+endif
+ALL_CFLAGS = $(CFLAGS_BASE) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+COMMON_MODS := runtime diameter h248 ws sip
+NODES       := hss-stub eims-agw pcscf wtpf
+
+# Module dependencies (link order: dependents first).
+DEPS_runtime  :=
+DEPS_diameter := runtime
+DEPS_h248     :=
+DEPS_ws       :=
+DEPS_sip      :=
+DEPS_hss-stub := diameter runtime
+DEPS_eims-agw := h248 runtime
+DEPS_pcscf    := sip h248 diameter runtime
+DEPS_wtpf     := ws sip runtime
+
+srcs_of = $(if $(filter $(1),$(NODES)),$(filter-out $(1)/main.c,$(wildcard $(1)/*.c)),$(wildcard common/$(1)/*.c))
+objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
+lib_of  = $(BUILD)/lib/lib$(1).a
+libs_for = $(call lib_of,$(1)) $(foreach d,$(DEPS_$(1)),$(call lib_of,$(d)))
+
+MODS := $(COMMON_MODS) $(NODES)
+# A node's daemon is built once its main.c exists (nodes land one issue at a time).
+NODES_BUILT := $(foreach n,$(NODES),$(if $(wildcard $(n)/main.c),$(n)))
+BINS := $(foreach n,$(NODES_BUILT),$(BUILD)/bin/$(n))
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TOOL_SRCS := $(wildcard tests/tools/*.c bench/*.c)
+TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(notdir $(TOOL_SRCS)))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+.PHONY: all deps run check tests unit fuzz component e2e install clean samples bench
+all: $(BINS)
+
+deps:
+	@scripts/install-deps.sh
+
+# The README's first command: the lab on loopback with etc/lab/.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-lab.sh
+
+# The README's second command: every test, under ASan + UBSan.
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 tests
+	@BUILD=build/san scripts/run-tests.sh
+
+tests: $(BINS) $(UNIT_BINS) $(TOOL_BINS) fuzz
+
+# Run one module's unit tests: make unit M=diameter
+unit: $(if $(M),$(filter $(BUILD)/tests/$(M)/%,$(UNIT_BINS)),$(UNIT_BINS))
+	@BUILD=$(BUILD) scripts/run-unit.sh $(M)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+define MOD_RULES
+$(call lib_of,$(1)): $(call objs_of,$(1))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach m,$(MODS),$(eval $(call MOD_RULES,$(m))))
+
+define NODE_RULES
+$(BUILD)/bin/$(1): $(BUILD)/obj/$(1)/main.o $(call libs_for,$(1))
+	@mkdir -p $$(dir $$@)
+	@echo "  LD  $$@"
+	@$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach n,$(NODES),$(eval $(call NODE_RULES,$(n))))
+
+define UNIT_RULES
+$(BUILD)/tests/$(1)/%: tests/unit/$(1)/%.c tests/unit/unit.h $(call libs_for,$(1))
+	@mkdir -p $$(dir $$@)
+	@echo "  LD  $$@"
+	@$$(CC) $$(ALL_CFLAGS) -Itests/unit $$(ALL_LDFLAGS) -o $$@ $$< $(call libs_for,$(1)) $$(PKG_LIBS)
+endef
+$(foreach m,$(MODS),$(eval $(call UNIT_RULES,$(m))))
+
+# Test peers and benchmarks written in C link with every library.
+ALL_LIBS = $(foreach n,$(NODES_BUILT),$(call lib_of,$(n))) $(foreach m,sip h248 diameter ws runtime,$(call lib_of,$(m)))
+$(BUILD)/%: tests/tools/%.c $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS)
+$(BUILD)/%: bench/%.c $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS)
+
+# Fuzz targets: clang + libFuzzer, compiled from the module's own (pure) sources.
+FUZZ_CC ?= clang
+# Files that do I/O (sockets, timers, logging) are not part of a codec's fuzz build.
+FUZZ_IO_SRCS := common/diameter/peer.c common/h248/transport.c
+fuzz_mod = $(word 2,$(subst _, ,$(notdir $(1))))
+fuzz: $(FUZZ_BINS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard common/*/*.[ch] wtpf/*.[ch])
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ $@"
+	@$(FUZZ_CC) -std=gnu11 -g -O1 -I. -Icommon $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	  -o $@ $< $(filter-out $(FUZZ_IO_SRCS),$(wildcard common/$(call fuzz_mod,$*)/*.c)) $(PKG_LIBS)
+
+bench: all $(TOOL_BINS)
+	@scripts/run-bench.sh
+
+# Sample config files are generated from each node's key table.
+samples: $(BINS)
+	@for n in $(NODES_BUILT); do $(BUILD)/bin/$$n --print-sample > etc/$$n.conf.sample; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/etc/wtpf-suite
+	for n in $(NODES_BUILT); do install -m 0755 $(BUILD)/bin/$$n $(DESTDIR)$(PREFIX)/bin/$$n; done
+	for n in $(NODES_BUILT); do install -m 0644 etc/$$n.conf.sample $(DESTDIR)$(PREFIX)/etc/wtpf-suite/; done
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
