@@ -39,11 +39,11 @@ NODES       := hss-stub eims-agw pcscf wtpf
 # Module dependencies (link order: dependents first).
 DEPS_runtime  :=
 DEPS_diameter := runtime
-DEPS_h248     :=
+DEPS_h248     := runtime
 DEPS_ws       :=
 DEPS_sip      :=
 DEPS_hss-stub := diameter runtime
-DEPS_eims-agw := h248 runtime
+DEPS_eims-agw := h248 sip runtime
 DEPS_pcscf    := sip h248 diameter runtime
 DEPS_wtpf     := ws sip runtime
 
