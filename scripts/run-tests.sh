@@ -12,7 +12,9 @@ scripts/run-unit.sh || rc=1
 echo "== fuzz smoke runs"
 scripts/run-fuzz.sh "${FUZZ_SECONDS:-10}" || rc=1
 echo "== component and end-to-end tests"
-/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/component tests/e2e
+dirs=()
+for d in tests/component tests/e2e; do [ -d "$d" ] && dirs+=("$d"); done
+/usr/bin/python3 -m pytest -q -p no:cacheprovider "${dirs[@]}"
 prc=$?
 # pytest exit 5 = nothing collected; that is not a failure of the suite.
 [ $prc -ne 0 ] && [ $prc -ne 5 ] && rc=1

@@ -341,7 +341,7 @@ ws_status ws_reader_feed(ws_reader *r, const uint8_t *buf, size_t len, size_t *c
     bool text = r->msg_opcode == WS_OP_TEXT;
     /* RFC 6455 §8.1: invalid UTF-8 in a text message fails the connection with 1007; checking
      * each fragment as it arrives fails fast, the end of the message catches a cut sequence. */
-    if (text && !ws_utf8_feed(&r->utf8, r->msg->data + start, n)) {
+    if (text && n && !ws_utf8_feed(&r->utf8, r->msg->data + start, n)) {
         r->in_message = false;
         return fail(err, WS_CLOSE_INVALID_DATA, "invalid UTF-8 in text message");
     }
