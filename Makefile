@@ -13,6 +13,10 @@ SAN     ?= 0
 BUILD   ?= $(if $(filter 1,$(SAN)),build/san,build)
 PREFIX  ?= /usr/local
 DESTDIR ?=
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DOCDIR ?= $(PREFIX)/share/doc/wtpf-suite
 VERSION := 0.1.0
 
 CC      ?= cc
@@ -143,10 +147,19 @@ bench: all $(TOOL_BINS)
 samples: $(BINS)
 	@for n in $(NODES_BUILT); do $(BUILD)/bin/$$n --print-sample > etc/$$n.conf.sample; done
 
+# Binaries, sample and lab configurations, systemd units (dedicated user via sysusers.d).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/etc/wtpf-suite
-	for n in $(NODES_BUILT); do install -m 0755 $(BUILD)/bin/$$n $(DESTDIR)$(PREFIX)/bin/$$n; done
-	for n in $(NODES_BUILT); do install -m 0644 etc/$$n.conf.sample $(DESTDIR)$(PREFIX)/etc/wtpf-suite/; done
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/wtpf-suite/lab \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	for n in $(NODES_BUILT); do \
+	  install -m 0755 $(BUILD)/bin/$$n $(DESTDIR)$(PREFIX)/bin/$$n; \
+	  $(BUILD)/bin/$$n --print-sample > $(DESTDIR)$(SYSCONFDIR)/wtpf-suite/$$n.conf.sample; \
+	  install -m 0644 etc/lab/$$n.conf $(DESTDIR)$(SYSCONFDIR)/wtpf-suite/lab/$$n.conf; \
+	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+	    etc/systemd/wtpf-suite-$$n.service > $(DESTDIR)$(UNITDIR)/wtpf-suite-$$n.service; \
+	done
+	install -m 0644 etc/systemd/wtpf-suite.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/wtpf-suite.conf
 
 clean:
 	rm -rf build
