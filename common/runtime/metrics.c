@@ -91,6 +91,7 @@ static double *series(family_t *f, const char *labels)
 
 void rt_metrics_add(rt_metrics_t *m, const char *name, const char *labels, double delta)
 {
+    if (!m) return; /* a component used without a registry counts nothing */
     pthread_mutex_lock(&m->lock);
     family_t *f = lookup(m, name);
     if (f) *series(f, labels) += delta;
@@ -99,6 +100,7 @@ void rt_metrics_add(rt_metrics_t *m, const char *name, const char *labels, doubl
 
 void rt_metrics_set(rt_metrics_t *m, const char *name, const char *labels, double value)
 {
+    if (!m) return; /* a component used without a registry counts nothing */
     pthread_mutex_lock(&m->lock);
     family_t *f = lookup(m, name);
     if (f) *series(f, labels) = value;
@@ -107,6 +109,7 @@ void rt_metrics_set(rt_metrics_t *m, const char *name, const char *labels, doubl
 
 double rt_metrics_get(rt_metrics_t *m, const char *name, const char *labels)
 {
+    if (!m) return 0;
     pthread_mutex_lock(&m->lock);
     family_t *f = lookup(m, name);
     double *v = f ? g_hash_table_lookup(f->series, labels ? labels : "") : NULL;
