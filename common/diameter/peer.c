@@ -533,6 +533,9 @@ static void peer_attach(dia_peer_t *p, GSocketConnection *conn)
     p->conn = g_object_ref(conn);
     p->sock = g_socket_connection_get_socket(conn);
     g_socket_set_blocking(p->sock, FALSE);
+    /* GSocketClient's connect timeout stays on the socket it creates: an idle connection would
+     * then report G_IO_ERROR_TIMED_OUT. Idle time is the watchdog's business (RFC 3539). */
+    g_socket_set_timeout(p->sock, 0);
     GSocketAddress *ra = g_socket_get_remote_address(p->sock, NULL);
     if (ra) {
         gchar *ip = g_inet_address_to_string(
