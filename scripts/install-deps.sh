@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the suite builds with and tests against. Idempotent: when every
 # package is already installed it only checks (no apt-get update). Needs root to install.
+# Usage: install-deps.sh [build] [runtime] [test]   (default: all three sections)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t pkgs < <(grep -v '^\s*#' scripts/debian-packages.txt | tr -s ' \t' '\n' | grep -v '^$')
+sections=("$@")
+[ ${#sections[@]} -eq 0 ] && sections=(build runtime test)
+want=" ${sections[*]} "
+mapfile -t pkgs < <(awk -v want="$want" '
+    /^\[[a-z]+\]/ { sec = substr($0, 2, index($0, "]") - 2); next }
+    /^[[:space:]]*#/ || NF == 0 { next }
+    index(want, " " sec " ") { for (i = 1; i <= NF; i++) print $i }' scripts/debian-packages.txt | sort -u)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
