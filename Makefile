@@ -140,8 +140,9 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard common/*/*.[ch] wtpf/*.[ch])
 	@$(FUZZ_CC) -std=gnu11 -g -O1 -I. -Icommon $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	  -o $@ $< $(filter-out $(FUZZ_IO_SRCS),$(wildcard common/$(call fuzz_mod,$*)/*.c)) $(PKG_LIBS)
 
+# Benchmarks print figures; never run by make check (see docs/BENCHMARKS.md).
 bench: all $(TOOL_BINS)
-	@scripts/run-bench.sh
+	@for b in bench/*.sh; do [ -x "$$b" ] && BUILD=$(BUILD) "$$b"; done; true
 
 # Sample config files are generated from each node's key table.
 samples: $(BINS)
@@ -159,6 +160,9 @@ install: all
 	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
 	    etc/systemd/wtpf-suite-$$n.service > $(DESTDIR)$(UNITDIR)/wtpf-suite-$$n.service; \
 	done
+	if [ -d $(BUILD)/bin ] && [ -x $(BUILD)/bin/wtpf ]; then \
+	  install -d $(DESTDIR)$(PREFIX)/share/wtpf-suite/www && \
+	  install -m 0644 wtpf/www/* $(DESTDIR)$(PREFIX)/share/wtpf-suite/www/; fi
 	install -m 0644 etc/systemd/wtpf-suite.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/wtpf-suite.conf
 
 clean:
