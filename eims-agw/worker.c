@@ -1,0 +1,476 @@
+/* Media worker threads: each owns the sockets of its contexts, waits on epoll, reads and writes
+ * in batches (recvmmsg/sendmmsg), relays packets between the two terminations of a context, runs
+ * the DTLS retransmission and consent/no-media timers, and executes control commands posted by
+ * the main thread between batches. No lock and no allocation on the packet path. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "runtime/log.h"
+#include "term.h"
+
+#define AGW_BATCH 32
+#define AGW_BUFSZ 2048
+/* libsrtp2 may write SRTP_MAX_TRAILER_LEN past the packet on protect */
+#define AGW_RX_MAX (AGW_BUFSZ - SRTP_MAX_TRAILER_LEN - 16)
+#define AGW_HS_TICK_MS 10
+#define AGW_HK_TICK_MS 250
+
+const char *const agw_drop_names[AGW_DROP_COUNT] = {"demux", "source", "malformed", "not_ready",
+                                                    "srtp",  "pt",     "mode",      "send"};
+const char *const agw_dir_names[AGW_DIRS] = {"w3_to_w3", "w3_to_rtp", "rtp_to_w3", "rtp_to_rtp"};
+
+typedef struct {
+    agw_worker_fn fn;
+    void *arg;
+    bool done;
+} agw_cmd_t;
+
+typedef struct {
+    int fd;
+    unsigned n;
+    struct mmsghdr m[AGW_BATCH];
+    struct iovec iov[AGW_BATCH];
+} agw_txq_t;
+
+struct agw_worker {
+    agw_media_t *m;
+    unsigned index;
+    GThread *thread;
+    int epfd;
+    int evfd;
+    GMutex lock;
+    GCond cond;
+    GQueue cmds;
+    bool stop;
+    int64_t now; /* ms, monotonic, refreshed per wake-up */
+    int64_t now_us;
+    int64_t next_hs, next_hk;
+    agw_link_t terms;
+    agw_link_t hs;
+    agw_counters_t cnt;
+    struct mmsghdr rx[AGW_BATCH];
+    struct iovec rx_iov[AGW_BATCH];
+    agw_addr_t rx_addr[AGW_BATCH];
+    uint8_t *rx_buf;
+    agw_txq_t tx[2];
+};
+
+static void refresh_clock(agw_worker_t *w)
+{
+    w->now_us = g_get_monotonic_time();
+    w->now = w->now_us / 1000;
+}
+
+int64_t agw_worker_now(const agw_worker_t *w)
+{
+    return w->now;
+}
+agw_counters_t *agw_worker_cnt(agw_worker_t *w)
+{
+    return &w->cnt;
+}
+const agw_counters_t *agw_worker_counters(const agw_worker_t *w)
+{
+    return &w->cnt;
+}
+
+/* ---- transmit queues ----------------------------------------------------------------------- */
+
+static void txq_flush(agw_worker_t *w, agw_txq_t *q)
+{
+    unsigned off = 0;
+    while (off < q->n) {
+        int r = sendmmsg(q->fd, q->m + off, q->n - off, MSG_DONTWAIT);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            /* EAGAIN (socket buffer full) or a routing error: these packets are lost */
+            AGW_CNT_ADD(w->cnt.dropped[AGW_DROP_SEND], q->n - off);
+            break;
+        }
+        off += (unsigned)r;
+    }
+    q->n = 0;
+    q->fd = -1;
+}
+
+static void tx_flush_all(agw_worker_t *w)
+{
+    for (unsigned i = 0; i < 2; i++)
+        if (w->tx[i].n) txq_flush(w, &w->tx[i]);
+}
+
+static void tx_queue(agw_worker_t *w, int fd, uint8_t *buf, size_t len, const agw_addr_t *to)
+{
+    agw_txq_t *q = NULL;
+    for (unsigned i = 0; i < 2 && !q; i++)
+        if (w->tx[i].n && w->tx[i].fd == fd) q = &w->tx[i];
+    for (unsigned i = 0; i < 2 && !q; i++)
+        if (w->tx[i].n == 0) q = &w->tx[i];
+    if (!q) {
+        tx_flush_all(w);
+        q = &w->tx[0];
+    }
+    q->fd = fd;
+    struct iovec *iov = &q->iov[q->n];
+    struct mmsghdr *mh = &q->m[q->n];
+    iov->iov_base = buf;
+    iov->iov_len = len;
+    memset(mh, 0, sizeof *mh);
+    mh->msg_hdr.msg_name = (void *)&to->u;
+    mh->msg_hdr.msg_namelen = to->len;
+    mh->msg_hdr.msg_iov = iov;
+    mh->msg_hdr.msg_iovlen = 1;
+    if (++q->n == AGW_BATCH) txq_flush(w, q);
+}
+
+void agw_worker_sendto(agw_worker_t *w, int fd, const uint8_t *buf, size_t len,
+                       const agw_addr_t *to)
+{
+    if (!to || !to->len) return;
+    if (sendto(fd, buf, len, MSG_DONTWAIT, &to->u.sa, to->len) < 0)
+        AGW_CNT_ADD(w->cnt.dropped[AGW_DROP_SEND], 1);
+}
+
+/* ---- per-packet bookkeeping and relay ------------------------------------------------------ */
+
+void agw_worker_drop(agw_worker_t *w, agw_term_t *t, agw_drop_t why)
+{
+    t->stats.dropped++;
+    AGW_CNT_ADD(w->cnt.dropped[why], 1);
+}
+
+static unsigned dir_of(const agw_term_t *from)
+{
+    return AGW_DIR(from->kind, from->peer ? from->peer->kind : !from->kind);
+}
+
+void agw_term_rx_rtp(agw_worker_t *w, agw_term_t *t, const agw_rtp_hdr_t *h, size_t len)
+{
+    uint32_t rate = t->map.rate[h->pt];
+    uint32_t arrival = (uint32_t)((uint64_t)w->now_us * rate / 1000000u);
+    int64_t before = agw_rx_lost(&t->rxs);
+    agw_rx_update(&t->rxs, h, arrival, rate);
+    int64_t after = agw_rx_lost(&t->rxs);
+    if (after > before) AGW_CNT_ADD(w->cnt.lost[dir_of(t)], (uint64_t)(after - before));
+    t->stats.rx.packets++;
+    t->stats.rx.octets += len;
+    t->last_media = w->now;
+    t->no_media_reported = false;
+}
+
+void agw_worker_relay(agw_worker_t *w, agw_term_t *from, uint8_t *buf, size_t len, bool rtcp)
+{
+    agw_term_t *to = from->peer;
+    if (!to) {
+        agw_worker_drop(w, from, AGW_DROP_NOT_READY);
+        return;
+    }
+    unsigned dir = AGW_DIR(from->kind, to->kind);
+    if (!rtcp) {
+        if (to->mode == AGW_MODE_RECVONLY || to->mode == AGW_MODE_INACTIVE) {
+            agw_worker_drop(w, from, AGW_DROP_MODE);
+            return;
+        }
+        uint8_t pt = buf[1] & 0x7f, out = from->map.out[pt];
+        if (out == AGW_PT_DROP) {
+            agw_worker_drop(w, from, AGW_DROP_PT);
+            return;
+        }
+        if (out != pt) agw_rtp_set_pt(buf, out);
+    }
+    size_t plain = len;
+    const agw_addr_t *dst;
+    int fd;
+    if (to->kind == AGW_TERM_W3) {
+        if (!to->u.w3.srtp_ready) {
+            agw_worker_drop(w, from, AGW_DROP_NOT_READY);
+            return;
+        }
+        dst = agw_w3_dest(to);
+        if (!dst) {
+            agw_worker_drop(w, from, AGW_DROP_MODE); /* no selected pair or consent lost */
+            return;
+        }
+        int l = (int)len;
+        if (agw_srtp_protect(&to->u.w3.srtp, buf, &l, rtcp) != 0) {
+            AGW_CNT_ADD(w->cnt.srtp_fail[dir], 1);
+            agw_worker_drop(w, from, AGW_DROP_SRTP);
+            return;
+        }
+        len = (size_t)l;
+        fd = to->ep[0].fd;
+    } else {
+        dst = agw_rtp_dest(to, rtcp);
+        if (!dst) {
+            agw_worker_drop(w, from, AGW_DROP_NOT_READY);
+            return;
+        }
+        fd = to->ep[rtcp ? 1 : 0].fd;
+    }
+    tx_queue(w, fd, buf, len, dst);
+    if (rtcp) {
+        to->stats.tx.rtcp_packets++;
+        AGW_CNT_ADD(w->cnt.rtcp[dir], 1);
+    } else {
+        to->stats.tx.packets++;
+        to->stats.tx.octets += plain;
+        AGW_CNT_ADD(w->cnt.packets[dir], 1);
+        AGW_CNT_ADD(w->cnt.octets[dir], plain);
+    }
+}
+
+void agw_term_rebuild_maps(agw_term_t *t)
+{
+    agw_pt_map_build(&t->map, &t->codecs, t->peer ? &t->peer->codecs : NULL);
+    if (t->peer) agw_pt_map_build(&t->peer->map, &t->peer->codecs, &t->codecs);
+}
+
+void agw_worker_event(agw_worker_t *w, agw_term_t *t, agw_event_type_t type, const char *reason,
+                      const char *profile, const agw_addr_t *peer, unsigned idle_ms)
+{
+    agw_event_msg_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.ctx_id = t->ctx ? agw_ctx_id(t->ctx) : 0;
+    ev.term_id = t->id;
+    ev.idle_ms = idle_ms;
+    if (reason) g_strlcpy(ev.reason, reason, sizeof ev.reason);
+    if (profile) g_strlcpy(ev.profile, profile, sizeof ev.profile);
+    if (peer && peer->len) agw_addr_str(peer, ev.peer, sizeof ev.peer);
+    agw_media_post_event(w->m, &ev);
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+static void on_readable(agw_worker_t *w, agw_ep_t *ep)
+{
+    for (int round = 0; round < 8; round++) {
+        for (unsigned i = 0; i < AGW_BATCH; i++)
+            w->rx[i].msg_hdr.msg_namelen = sizeof w->rx_addr[i].u;
+        int n = recvmmsg(ep->fd, w->rx, AGW_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0) break;
+        for (int i = 0; i < n; i++) {
+            agw_addr_t *src = &w->rx_addr[i];
+            src->len = w->rx[i].msg_hdr.msg_namelen;
+            uint8_t *buf = w->rx_buf + (size_t)i * AGW_BUFSZ;
+            size_t len = w->rx[i].msg_len;
+            if (w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) {
+                agw_worker_drop(w, ep->term, AGW_DROP_MALFORMED);
+                continue;
+            }
+            switch (ep->kind) {
+            case AGW_EP_W3:
+                agw_w3_rx(w, ep->term, buf, len, src);
+                break;
+            case AGW_EP_RTP:
+                agw_rtp_rx(w, ep->term, buf, len, src, false);
+                break;
+            default:
+                agw_rtp_rx(w, ep->term, buf, len, src, true);
+                break;
+            }
+        }
+        tx_flush_all(w);
+        if (n < AGW_BATCH) break;
+    }
+}
+
+/* ---- timers -------------------------------------------------------------------------------- */
+
+void agw_worker_hs_arm(agw_worker_t *w, agw_term_t *t)
+{
+    if (!agw_list_linked(&t->u.w3.hs_link)) agw_list_add(&w->hs, &t->u.w3.hs_link);
+}
+
+void agw_worker_hs_disarm(agw_worker_t *w, agw_term_t *t)
+{
+    if (agw_list_linked(&t->u.w3.hs_link)) agw_list_del(&t->u.w3.hs_link);
+}
+
+static void hs_tick(agw_worker_t *w)
+{
+    agw_link_t *l = w->hs.next;
+    while (l != &w->hs) {
+        agw_link_t *next = l->next; /* the timer may disarm this one */
+        agw_term_t *t = agw_container_of(l, agw_term_t, u.w3.hs_link);
+        agw_w3_dtls_timer(w, t, w->now);
+        l = next;
+    }
+}
+
+static bool receives(agw_mode_t m)
+{
+    return m == AGW_MODE_SENDRECV || m == AGW_MODE_RECVONLY;
+}
+
+static void housekeeping(agw_worker_t *w)
+{
+    unsigned no_media = agw_media_cfg(w->m)->no_media_timeout_ms;
+    for (agw_link_t *l = w->terms.next; l != &w->terms; l = l->next) {
+        agw_term_t *t = agw_container_of(l, agw_term_t, link);
+        if (t->kind == AGW_TERM_W3) agw_w3_housekeeping(w, t, w->now);
+        if (no_media && !t->no_media_reported && receives(t->mode) &&
+            w->now - t->last_media >= (int64_t)no_media) {
+            t->no_media_reported = true;
+            agw_worker_event(w, t, AGW_EV_NO_MEDIA, NULL, NULL, NULL,
+                             (unsigned)(w->now - t->last_media));
+        }
+    }
+}
+
+/* ---- commands from the main thread --------------------------------------------------------- */
+
+void agw_worker_call(agw_worker_t *w, agw_worker_fn fn, void *arg)
+{
+    if (g_thread_self() == w->thread) {
+        fn(w, arg);
+        return;
+    }
+    agw_cmd_t cmd = {fn, arg, false};
+    g_mutex_lock(&w->lock);
+    g_queue_push_tail(&w->cmds, &cmd);
+    g_mutex_unlock(&w->lock);
+    uint64_t one = 1;
+    while (write(w->evfd, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+    g_mutex_lock(&w->lock);
+    while (!cmd.done)
+        g_cond_wait(&w->cond, &w->lock);
+    g_mutex_unlock(&w->lock);
+}
+
+static void run_commands(agw_worker_t *w)
+{
+    uint64_t v;
+    while (read(w->evfd, &v, sizeof v) < 0 && errno == EINTR) {
+    }
+    for (;;) {
+        g_mutex_lock(&w->lock);
+        agw_cmd_t *cmd = g_queue_pop_head(&w->cmds);
+        g_mutex_unlock(&w->lock);
+        if (!cmd) break;
+        refresh_clock(w);
+        cmd->fn(w, cmd->arg);
+        g_mutex_lock(&w->lock);
+        cmd->done = true;
+        g_cond_broadcast(&w->cond);
+        g_mutex_unlock(&w->lock);
+    }
+}
+
+bool agw_worker_watch(agw_worker_t *w, agw_term_t *t)
+{
+    for (unsigned i = 0; i < t->nep; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &t->ep[i]};
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, t->ep[i].fd, &ev) < 0) {
+            while (i-- > 0)
+                epoll_ctl(w->epfd, EPOLL_CTL_DEL, t->ep[i].fd, NULL);
+            return false;
+        }
+    }
+    t->created = t->last_media = w->now;
+    agw_list_add(&w->terms, &t->link);
+    return true;
+}
+
+void agw_worker_unwatch(agw_worker_t *w, agw_term_t *t)
+{
+    for (unsigned i = 0; i < t->nep; i++)
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, t->ep[i].fd, NULL);
+    agw_list_del(&t->link);
+    if (t->kind == AGW_TERM_W3) agw_worker_hs_disarm(w, t);
+}
+
+static void do_stop(agw_worker_t *w, void *arg)
+{
+    w->stop = true;
+}
+
+/* ---- the thread ---------------------------------------------------------------------------- */
+
+static gpointer run(gpointer p)
+{
+    agw_worker_t *w = p;
+    struct epoll_event evs[128];
+    refresh_clock(w);
+    w->next_hk = w->now + AGW_HK_TICK_MS;
+    while (!w->stop) {
+        int64_t timeout = w->next_hk - w->now;
+        if (agw_list_linked(&w->hs) && w->next_hs - w->now < timeout) timeout = w->next_hs - w->now;
+        if (timeout < 0) timeout = 0;
+        int n = epoll_wait(w->epfd, evs, G_N_ELEMENTS(evs), (int)timeout);
+        refresh_clock(w);
+        bool cmds = false;
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.ptr == NULL) {
+                cmds = true; /* after the sockets: a command may remove a termination */
+                continue;
+            }
+            on_readable(w, evs[i].data.ptr);
+        }
+        if (agw_list_linked(&w->hs) && w->now >= w->next_hs) {
+            hs_tick(w);
+            w->next_hs = w->now + AGW_HS_TICK_MS;
+        }
+        if (w->now >= w->next_hk) {
+            housekeeping(w);
+            w->next_hk = w->now + AGW_HK_TICK_MS;
+        }
+        if (cmds) run_commands(w);
+    }
+    return NULL;
+}
+
+agw_worker_t *agw_worker_new(agw_media_t *m, unsigned index, GError **err)
+{
+    agw_worker_t *w = g_new0(agw_worker_t, 1);
+    w->m = m;
+    w->index = index;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (w->epfd < 0 || w->evfd < 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "epoll/eventfd: %s",
+                    g_strerror(errno));
+        if (w->epfd >= 0) close(w->epfd);
+        if (w->evfd >= 0) close(w->evfd);
+        g_free(w);
+        return NULL;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev);
+    g_mutex_init(&w->lock);
+    g_cond_init(&w->cond);
+    g_queue_init(&w->cmds);
+    agw_list_init(&w->terms);
+    agw_list_init(&w->hs);
+    w->rx_buf = g_malloc((size_t)AGW_BATCH * AGW_BUFSZ);
+    for (unsigned i = 0; i < AGW_BATCH; i++) {
+        w->rx_iov[i].iov_base = w->rx_buf + (size_t)i * AGW_BUFSZ;
+        w->rx_iov[i].iov_len = AGW_RX_MAX;
+        w->rx[i].msg_hdr.msg_iov = &w->rx_iov[i];
+        w->rx[i].msg_hdr.msg_iovlen = 1;
+        w->rx[i].msg_hdr.msg_name = &w->rx_addr[i].u;
+    }
+    w->tx[0].fd = w->tx[1].fd = -1;
+    char name[16];
+    snprintf(name, sizeof name, "agw-media-%u", index);
+    w->thread = g_thread_new(name, run, w);
+    return w;
+}
+
+void agw_worker_free(agw_worker_t *w)
+{
+    if (!w) return;
+    agw_worker_call(w, do_stop, NULL);
+    g_thread_join(w->thread);
+    close(w->epfd);
+    close(w->evfd);
+    g_mutex_clear(&w->lock);
+    g_cond_clear(&w->cond);
+    g_free(w->rx_buf);
+    g_free(w);
+}
