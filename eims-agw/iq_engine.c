@@ -23,13 +23,13 @@ typedef struct {
     agw_codecs_t codecs; /* this leg's payload types (our Local) */
 } eng_term;
 
-/* The engine's GError codes (media.c: AGW_ERR_INVAL, AGW_ERR_RESOURCES, AGW_ERR_SYSTEM). */
+/* The engine's GError codes (media.h) as H.248 errors: bad value 449, resources 510, else 500. */
 static unsigned code_of(iq_engine *e, GError *err)
 {
     unsigned code = 500;
-    if (err && err->domain == g_quark_try_string("agw-media-error-quark")) {
-        if (err->code == 1) code = 449;
-        if (err->code == 2) code = 510;
+    if (err && err->domain == agw_media_error_quark()) {
+        if (err->code == AGW_ERR_INVAL) code = 449;
+        if (err->code == AGW_ERR_RESOURCES) code = 510;
     }
     g_strlcpy(e->reason, err ? err->message : "media engine failure", sizeof e->reason);
     g_clear_error(&err);

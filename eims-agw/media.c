@@ -14,9 +14,11 @@
 #include "runtime/log.h"
 #include "term.h"
 
-#define AGW_ERROR agw_error_quark()
-G_DEFINE_QUARK(agw - media - error - quark, agw_error)
-enum { AGW_ERR_INVAL = 1, AGW_ERR_RESOURCES, AGW_ERR_SYSTEM };
+#define AGW_ERROR agw_media_error_quark()
+GQuark agw_media_error_quark(void)
+{
+    return g_quark_from_static_string("agw-media-error-quark");
+}
 
 struct agw_media {
     agw_media_config_t cfg; /* strings below are our copies */

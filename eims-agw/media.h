@@ -90,6 +90,10 @@ typedef struct {
     void *event_ud;
 } agw_media_config_t;
 
+/* GError domain and codes of every engine call: the Iq layer maps them to H.248 errors. */
+GQuark agw_media_error_quark(void);
+enum { AGW_ERR_INVAL = 1, AGW_ERR_RESOURCES, AGW_ERR_SYSTEM };
+
 agw_media_t *agw_media_new(const agw_media_config_t *cfg, GError **err);
 /* Frees every context (subtracting its terminations) and stops the workers. */
 void agw_media_free(agw_media_t *m);
