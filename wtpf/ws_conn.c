@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -344,6 +346,11 @@ ws_conn *ws_hub_adopt(ws_hub *h, struct MHD_UpgradeResponseHandle *urh, int fd, 
     c->hub = h;
     c->urh = urh;
     c->fd = fd;
+    /* WIC messages are small and interactive: without TCP_NODELAY, Nagle holds a message until
+     * the browser's delayed ACK (~40 ms per call set-up, seen in e2e captures). The fd is a
+     * socketpair under HTTPS, where this fails harmlessly. */
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     g_strlcpy(c->peer, peer ? peer : "?", sizeof c->peer);
     c->cbs = *cbs;
     c->ud = ud;
