@@ -167,7 +167,23 @@ class Mgc:
         return self.wait_for(lambda m: m.kind == "reply" and m.tid == tid, timeout, start)
 
     def registered(self, timeout=5.0):
-        return self.wait_for(lambda m: m.is_service_change(), timeout)
+        """Waits for the MG's ServiceChange, then until the MG has taken our reply: under load
+        the MG may have retransmitted or re-sent its ServiceChange and still answer 505, as a
+        real MGC would see; probe with an AuditValue on ROOT until it does not."""
+        import time
+        sc = self.wait_for(lambda m: m.is_service_change(), timeout)
+        deadline = time.time() + timeout
+        probe = 900000
+        while time.time() < deadline:
+            probe += 1
+            try:
+                rep = self.request("Context = - { AuditValue = ROOT }", tid=probe, timeout=2.0)
+            except AssertionError:
+                continue
+            if 505 not in rep.errors():
+                break
+            time.sleep(0.1)
+        return sc
 
 
 # ---- message bodies of SPECS.md §4.5 ------------------------------------------------------
