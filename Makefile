@@ -76,7 +76,7 @@ deps:
 # The README's first command: the lab on loopback with etc/lab/.
 run: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/run-lab.sh
+	@BUILD=$(BUILD) LAB=$(LAB) scripts/run-lab.sh
 
 # The README's second command: every test, under ASan + UBSan.
 check: deps
