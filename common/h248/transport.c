@@ -29,7 +29,8 @@ struct h248_tp_req {
     uint32_t tid;
     in_state_t state;
     GString *reply; /* cached reply text */
-    guint pending_timer, expiry_timer;
+    guint pending_timer;
+    gint64 expires_us; /* IN_REPLIED: when the cached reply is dropped */
 };
 
 struct h248_tp {
@@ -41,6 +42,8 @@ struct h248_tp {
     void *ud;
     GHashTable *out; /* tid -> out_t */
     GHashTable *in;  /* key -> h248_tp_req_t */
+    GQueue *expiry;  /* keys of replied requests, oldest first */
+    guint sweep_timer;
     uint32_t next_tid;
     rt_metrics_t *metrics;
 };
@@ -198,7 +201,6 @@ static void in_free(gpointer p)
 {
     h248_tp_req_t *r = p;
     if (r->pending_timer) g_source_remove(r->pending_timer);
-    if (r->expiry_timer) g_source_remove(r->expiry_timer);
     if (r->reply) g_string_free(r->reply, TRUE);
     g_object_unref(r->peer);
     g_free(r->key);
@@ -228,12 +230,23 @@ static gboolean on_pending_timer(gpointer ud)
     return G_SOURCE_CONTINUE;
 }
 
-static gboolean on_expiry(gpointer ud)
+/* Every cached reply lives for the same reply_cache_ms, so expiries come in reply order: one
+ * FIFO of keys swept by one periodic timer, instead of a GLib timer per transaction (tens of
+ * thousands of live timers at a few hundred calls/s made the main loop itself the hot spot). */
+static gboolean on_sweep(gpointer ud)
 {
-    h248_tp_req_t *r = ud;
-    r->expiry_timer = 0;
-    g_hash_table_remove(r->tp->in, r->key); /* in_free */
-    return G_SOURCE_REMOVE;
+    h248_tp_t *tp = ud;
+    gint64 now = g_get_monotonic_time();
+    gchar *key;
+    while ((key = g_queue_peek_head(tp->expiry))) {
+        h248_tp_req_t *r = g_hash_table_lookup(tp->in, key);
+        if (r && r->state == IN_REPLIED && r->expires_us > now) break;
+        g_queue_pop_head(tp->expiry);
+        /* Gone already (ResponseAck) or reused by a newer request: only drop what expired. */
+        if (r && r->state == IN_REPLIED) g_hash_table_remove(tp->in, key); /* in_free */
+        g_free(key);
+    }
+    return G_SOURCE_CONTINUE;
 }
 
 void h248_tp_reply(h248_tp_t *tp, h248_tp_req_t *r, h248_message *reply)
@@ -254,7 +267,8 @@ void h248_tp_reply(h248_tp_t *tp, h248_tp_req_t *r, h248_message *reply)
     send_text(tp, r->peer, s->str, s->len);
     count(tp, "iq_messages_total", "direction=\"out\",kind=\"reply\"");
     /* Annex D.1.3: keep the reply for LONG-TIMER to answer retransmitted requests. */
-    r->expiry_timer = g_timeout_add(tp->cfg.reply_cache_ms, on_expiry, r);
+    r->expires_us = g_get_monotonic_time() + (gint64)tp->cfg.reply_cache_ms * 1000;
+    g_queue_push_tail(tp->expiry, g_strdup(r->key));
 }
 
 const char *h248_tp_req_peer(const h248_tp_req_t *r)
@@ -434,6 +448,8 @@ h248_tp_t *h248_tp_new(const h248_tp_cfg_t *cfg, h248_tp_request_cb on_request, 
     tp->metrics = cfg->metrics;
     tp->out = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, out_free);
     tp->in = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, in_free);
+    tp->expiry = g_queue_new();
+    tp->sweep_timer = g_timeout_add(MIN(tp->cfg.reply_cache_ms, 1000u), on_sweep, tp);
     tp->next_tid = 1 + g_random_int_range(1, 0x0fffffff);
     if (cfg->mid)
         tp->mid = g_strdup(cfg->mid);
@@ -484,8 +500,10 @@ void h248_tp_free(h248_tp_t *tp)
     if (!tp) return;
     g_source_destroy(tp->src);
     g_source_unref(tp->src);
+    g_source_remove(tp->sweep_timer);
     g_hash_table_destroy(tp->out);
     g_hash_table_destroy(tp->in);
+    g_queue_free_full(tp->expiry, g_free);
     g_socket_close(tp->sock, NULL);
     g_object_unref(tp->sock);
     g_free(tp->mid);

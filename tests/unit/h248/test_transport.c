@@ -194,9 +194,38 @@ TEST(pending_extends_and_timeout)
     g_main_loop_unref(loop);
 }
 
+TEST(reply_cache_expires)
+{
+    state_t mgs = {0};
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    mgs.loop = loop;
+    h248_tp_cfg_t c = {.address = MG_ADDR, .port = 0, .version = 3, .reply_cache_ms = 200};
+    h248_tp_t *mg = h248_tp_new(&c, mg_on_request, &mgs, NULL);
+    GSocket *raw = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                G_SOCKET_PROTOCOL_UDP, NULL);
+    GInetAddress *mga = g_inet_address_new_from_string(MG_ADDR);
+    GSocketAddress *to = g_inet_socket_address_new(mga, (guint16)h248_tp_port(mg));
+    const char *req = "MEGACO/3 [127.0.30.9]:2944\nTransaction = 55 { Context = $ { Add = $ } }";
+    g_socket_send_to(raw, to, req, strlen(req), NULL, NULL);
+    run_for(loop, 100);
+    g_socket_send_to(raw, to, req, strlen(req), NULL, NULL); /* within the cache: replayed */
+    run_for(loop, 100);
+    CHECK_INT(mgs.requests, 1);
+    run_for(loop, 1200); /* past reply_cache_ms and a sweep */
+    g_socket_send_to(raw, to, req, strlen(req), NULL, NULL); /* a new request again */
+    run_for(loop, 100);
+    CHECK_INT(mgs.requests, 2);
+    g_object_unref(to);
+    g_object_unref(mga);
+    g_object_unref(raw);
+    h248_tp_free(mg);
+    g_main_loop_unref(loop);
+}
+
 int main(void)
 {
     RUN(request_reply_and_duplicate);
     RUN(pending_extends_and_timeout);
+    RUN(reply_cache_expires);
     UNIT_END("h248/transport");
 }
