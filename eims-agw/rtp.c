@@ -59,6 +59,18 @@ bool agw_rtcp_check(const uint8_t *b, size_t len)
     return l <= len;
 }
 
+size_t agw_rtcp_make_compound(uint8_t *b, size_t len, size_t cap)
+{
+    if (!agw_rtcp_check(b, len) || b[1] == 200 || b[1] == 201 || len + 8 > cap) return len;
+    memmove(b + 8, b, len);
+    b[0] = 0x80; /* V=2, P=0, RC=0 */
+    b[1] = 201;  /* RR */
+    b[2] = 0;
+    b[3] = 1;            /* length in words minus one */
+    memcpy(b + 4, b + 12, 4); /* SSRC of the packet that was first (BYE, SDES chunk, ...) */
+    return len + 8;
+}
+
 /* ---- codecs and PT mapping ----------------------------------------------------------------- */
 
 bool agw_codecs_add(agw_codecs_t *cs, uint8_t pt, const char *name, uint32_t rate, uint8_t channels)

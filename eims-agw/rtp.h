@@ -52,6 +52,10 @@ typedef struct {
 bool agw_rtp_parse(const uint8_t *b, size_t len, agw_rtp_hdr_t *h);
 /* RTCP compound start: version 2, PT 200..207 (SR, RR, SDES, BYE, APP, RTPFB, PSFB, XR). */
 bool agw_rtcp_check(const uint8_t *b, size_t len);
+/* RFC 3550 §6.1: a compound RTCP packet starts with SR or RR. Some phones (baresip) send BYE
+ * first; before such a packet goes out as SRTCP an empty RR carrying the first packet's SSRC is
+ * put in front (needs 8 spare bytes: cap >= len + 8). Returns the new length (len if unchanged). */
+size_t agw_rtcp_make_compound(uint8_t *b, size_t len, size_t cap);
 
 static inline void agw_rtp_set_pt(uint8_t *b, uint8_t pt)
 {

@@ -195,6 +195,8 @@ void agw_worker_relay(agw_worker_t *w, agw_term_t *from, uint8_t *buf, size_t le
             agw_worker_drop(w, from, AGW_DROP_MODE); /* no selected pair or consent lost */
             return;
         }
+        /* Browsers expect RFC 3550 compound packets; room: AGW_BUFSZ - AGW_RX_MAX bytes. */
+        if (rtcp) len = agw_rtcp_make_compound(buf, len, AGW_BUFSZ - SRTP_MAX_TRAILER_LEN);
         int l = (int)len;
         if (agw_srtp_protect(&to->u.w3.srtp, buf, &l, rtcp) != 0) {
             AGW_CNT_ADD(w->cnt.srtp_fail[dir], 1);

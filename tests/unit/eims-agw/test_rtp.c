@@ -218,12 +218,32 @@ TEST(latching)
     CHECK(!agw_addr_parse(&v6, "host.example", 9));
 }
 
+TEST(rtcp_compound_starts_with_rr)
+{
+    /* baresip's goodbye: BYE (SSRC 0x11223344) then SDES, no RR/SR in front. */
+    uint8_t b[64] = {0x81, 203, 0, 1, 0x11, 0x22, 0x33, 0x44,
+                     0x81, 202, 0, 2, 0x11, 0x22, 0x33, 0x44, 1, 2, 'a', 0};
+    size_t n = agw_rtcp_make_compound(b, 20, sizeof b);
+    CHECK_INT(n, 28);
+    const uint8_t rr[8] = {0x80, 201, 0, 1, 0x11, 0x22, 0x33, 0x44};
+    CHECK_MEM(b, rr, 8);
+    CHECK(b[8] == 0x81 && b[9] == 203 && b[16] == 0x81 && b[17] == 202);
+    CHECK(agw_rtcp_check(b, n));
+    /* Already compound (RR first), no room, or not RTCP: unchanged. */
+    CHECK_INT(agw_rtcp_make_compound(b, n, sizeof b), n);
+    uint8_t c[20] = {0x81, 203, 0, 1, 1, 2, 3, 4};
+    CHECK_INT(agw_rtcp_make_compound(c, 8, 12), 8);
+    uint8_t d[20] = {0x40, 203, 0, 1};
+    CHECK_INT(agw_rtcp_make_compound(d, 8, sizeof d), 8);
+}
+
 int main(void)
 {
     RUN(demux_first_byte_ranges);
     RUN(demux_rtcp_vs_rtp);
     RUN(rtp_header_parse);
     RUN(rtcp_check);
+    RUN(rtcp_compound_starts_with_rr);
     RUN(pt_map_by_name);
     RUN(rx_stats_loss_and_jitter);
     RUN(latching);
