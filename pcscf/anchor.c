@@ -442,93 +442,72 @@ static anchor_status send_add(anchor_t *a, a_step step, const char *offer, bool 
     return ANCHOR_OK;
 }
 
-anchor_status anchor_offer_from_wic(anchor_t *a, const char *wic_offer, anchor_sdp_cb cb, void *ud)
+/* An offer must be WebRTC from the WIC side and plain RTP with audio from the IMS side. */
+static sdpx_status check_offer(const char *sdp, bool from_wic)
 {
-    anchor_status st = check_step(a);
-    if (st != ANCHOR_OK) return refuse(a, STEP_OFFER_WIC, st, "another step in progress");
-    if (a->offerer != OFFERER_NONE && !a->answered)
-        return refuse(a, STEP_OFFER_WIC, ANCHOR_E_STATE, "an offer is pending (glare)");
-    if (!wic_offer) return refuse(a, STEP_OFFER_WIC, ANCHOR_E_SDP, "no SDP");
     sdpx_info in;
-    sdpx_status ss = sdpx_classify(wic_offer, strlen(wic_offer), 0, &in);
-    if (ss == SDPX_OK) {
-        if (in.kind != SDPX_KIND_WEBRTC)
-            ss = SDPX_E_PROTO;
-        else
-            ss = sdpx_check_webrtc(&in);
-        sdpx_info_clear(&in);
-    }
-    if (ss != SDPX_OK) return refuse(a, STEP_OFFER_WIC, ANCHOR_E_SDP, sdpx_strerror(ss));
+    sdpx_status ss = sdpx_classify(sdp, strlen(sdp), 0, &in);
+    if (ss != SDPX_OK) return ss;
+    if (from_wic)
+        ss = in.kind != SDPX_KIND_WEBRTC ? SDPX_E_PROTO : sdpx_check_webrtc(&in);
+    else if (in.audio < 0)
+        ss = SDPX_E_NO_AUDIO;
+    else if (in.kind != SDPX_KIND_RTP)
+        ss = SDPX_E_PROTO;
+    sdpx_info_clear(&in);
+    return ss;
+}
+
+/* The offer step, from either side: the first offer reserves both terminations (Add); a
+ * re-offer (hold, resume, ICE restart) only rewrites the SDP, the AGW changes on the answer. */
+static anchor_status take_offer(anchor_t *a, bool from_wic, const char *offer, anchor_sdp_cb cb,
+                                void *ud)
+{
+    a_step step = from_wic ? STEP_OFFER_WIC : STEP_OFFER_IMS;
+    anchor_status st = check_step(a);
+    if (st != ANCHOR_OK) return refuse(a, step, st, "another step in progress");
+    if (a->offerer != OFFERER_NONE && !a->answered)
+        return refuse(a, step, ANCHOR_E_STATE, "an offer is pending (glare)");
+    if (!offer) return refuse(a, step, ANCHOR_E_SDP, "no SDP");
+    sdpx_status ss = check_offer(offer, from_wic);
+    if (ss != SDPX_OK) return refuse(a, step, ANCHOR_E_SDP, sdpx_strerror(ss));
 
     if (a->state == A_IDLE) {
-        step_start(a, STEP_OFFER_WIC, cb, ud);
-        st = send_add(a, STEP_OFFER_WIC, wic_offer, true);
+        step_start(a, step, cb, ud);
+        st = send_add(a, step, offer, from_wic);
         if (st != ANCHOR_OK) {
             a->step = STEP_NONE;
             a->cb = NULL;
             return st;
         }
     } else {
-        /* A re-offer (hold, resume, ICE restart): the AGW changes when the answer comes. */
         char *out = NULL, detail[128] = "";
-        st = build_toward_ims(a, wic_offer, NULL, &out, detail, sizeof detail);
+        st = from_wic ? build_toward_ims(a, offer, NULL, &out, detail, sizeof detail)
+                      : build_toward_wic(a, offer, NULL, &out, detail, sizeof detail);
         if (st != ANCHOR_OK) {
             g_free(out);
-            return refuse(a, STEP_OFFER_WIC, st, detail);
+            return refuse(a, step, st, detail);
         }
-        step_start(a, STEP_OFFER_WIC, cb, ud);
-        LOGI(RT_SUB_IQ, a->cid, "WIC re-offer: AGW updated on the answer");
+        step_start(a, step, cb, ud);
+        LOGI(RT_SUB_IQ, a->cid, "%s re-offer: AGW updated on the answer", from_wic ? "WIC" : "IMS");
         finish_later(a, ANCHOR_OK, out, NULL);
     }
-    g_free(a->wic_offer);
-    a->wic_offer = g_strdup(wic_offer);
-    a->offerer = OFFERER_WIC;
+    char **kept = from_wic ? &a->wic_offer : &a->ims_offer;
+    g_free(*kept);
+    *kept = g_strdup(offer);
+    a->offerer = from_wic ? OFFERER_WIC : OFFERER_IMS;
     a->answered = false;
     return ANCHOR_OK;
 }
 
+anchor_status anchor_offer_from_wic(anchor_t *a, const char *wic_offer, anchor_sdp_cb cb, void *ud)
+{
+    return take_offer(a, true, wic_offer, cb, ud);
+}
+
 anchor_status anchor_offer_from_ims(anchor_t *a, const char *ims_offer, anchor_sdp_cb cb, void *ud)
 {
-    anchor_status st = check_step(a);
-    if (st != ANCHOR_OK) return refuse(a, STEP_OFFER_IMS, st, "another step in progress");
-    if (a->offerer != OFFERER_NONE && !a->answered)
-        return refuse(a, STEP_OFFER_IMS, ANCHOR_E_STATE, "an offer is pending (glare)");
-    if (!ims_offer) return refuse(a, STEP_OFFER_IMS, ANCHOR_E_SDP, "no SDP");
-    sdpx_info in;
-    sdpx_status ss = sdpx_classify(ims_offer, strlen(ims_offer), 0, &in);
-    if (ss == SDPX_OK) {
-        if (in.audio < 0)
-            ss = SDPX_E_NO_AUDIO;
-        else if (in.kind != SDPX_KIND_RTP)
-            ss = SDPX_E_PROTO;
-        sdpx_info_clear(&in);
-    }
-    if (ss != SDPX_OK) return refuse(a, STEP_OFFER_IMS, ANCHOR_E_SDP, sdpx_strerror(ss));
-
-    if (a->state == A_IDLE) {
-        step_start(a, STEP_OFFER_IMS, cb, ud);
-        st = send_add(a, STEP_OFFER_IMS, ims_offer, false);
-        if (st != ANCHOR_OK) {
-            a->step = STEP_NONE;
-            a->cb = NULL;
-            return st;
-        }
-    } else {
-        char *out = NULL, detail[128] = "";
-        st = build_toward_wic(a, ims_offer, NULL, &out, detail, sizeof detail);
-        if (st != ANCHOR_OK) {
-            g_free(out);
-            return refuse(a, STEP_OFFER_IMS, st, detail);
-        }
-        step_start(a, STEP_OFFER_IMS, cb, ud);
-        LOGI(RT_SUB_IQ, a->cid, "IMS re-offer: AGW updated on the answer");
-        finish_later(a, ANCHOR_OK, out, NULL);
-    }
-    g_free(a->ims_offer);
-    a->ims_offer = g_strdup(ims_offer);
-    a->offerer = OFFERER_IMS;
-    a->answered = false;
-    return ANCHOR_OK;
+    return take_offer(a, false, ims_offer, cb, ud);
 }
 
 /* The answer step: Modify what changed (Remote, Mode, ICE credentials on a restart), then build
