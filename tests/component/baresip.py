@@ -22,7 +22,9 @@ def available():
 
 class Baresip:
     def __init__(self, tmp, name, aor, password, ip, proxy, transport="udp", answermode="auto",
-                 rtp_ports="30000-30099", regint=600, impi=None):
+                 rtp_ports="30000-30099", regint=600, impi=None, tone=440, max_calls=4,
+                 extra_config="", preexec_fn=None):
+        """extra_config: more config lines (e.g. a recording module); preexec_fn: for Popen."""
         if not available():
             pytest.fail("baresip (Debian package baresip-core) is not installed")
         self.dir = pathlib.Path(tmp) / name
@@ -35,9 +37,9 @@ class Baresip:
 sip_listen		{ip}:5060
 net_interface		{ip}
 call_local_timeout	120
-call_max_calls		4
+call_max_calls		{max_calls}
 audio_player		aubridge,{name}
-audio_source		ausine,440
+audio_source		ausine,{tone}
 audio_alert		aubridge,{name}-alert
 ausrc_srate		48000
 ausrc_channels		2
@@ -48,7 +50,7 @@ module_path		{MODULES}
 module			g711.so
 module			ausine.so
 module			aubridge.so
-module_tmp		account.so
+{extra_config}module_tmp		account.so
 module_app		menu.so
 module_app		ctrl_tcp.so
 ctrl_tcp_listen		{ip}:4444
@@ -60,7 +62,8 @@ ctrl_tcp_listen		{ip}:4444
             "audio_codecs=pcmu,pcma\n")
         self.log = open(self.dir / "baresip.log", "w")
         self.proc = subprocess.Popen(["baresip", "-f", str(self.dir), "-v"], stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=preexec_fn)
         self.sock = None
         deadline = time.time() + 10
         while time.time() < deadline:

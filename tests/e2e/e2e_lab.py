@@ -6,12 +6,9 @@ import asyncio
 import ctypes
 import json
 import pathlib
-import queue
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import wave
 
@@ -19,7 +16,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "component"))
 
-from baresip import MODULES, Baresip  # noqa: E402
+from baresip import Baresip  # noqa: E402
 from conftest import Capture, Node, binary  # noqa: E402  (tests/component/conftest.py)
 
 WTPF, PCSCF, AGW, HSS = "127.0.10.1", "127.0.10.2", "127.0.10.3", "127.0.10.4"
@@ -121,59 +118,12 @@ class Phone(Baresip):
 
     def __init__(self, tmp, name, number, password, ip, proxy=(PCSCF, 5060), tone=1000,
                  answermode="auto", rtp_ports="30000-30099", max_calls=4):
-        self.dir = pathlib.Path(tmp) / name
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.name, self.ip, self.ctrl = name, ip, (ip, 4444)
-        self.events = queue.Queue()
-        self.responses = queue.Queue()
-        (self.dir / "config").write_text(f"""poll_method		epoll
-sip_listen		{ip}:5060
-net_interface		{ip}
-call_local_timeout	120
-call_max_calls		{max_calls}
-audio_player		aubridge,{name}
-audio_source		ausine,{tone}
-audio_alert		aubridge,{name}-alert
-ausrc_srate		48000
-ausrc_channels		2
-auplay_srate		48000
-rtp_ports		{rtp_ports}
-rtp_timeout		0
-module_path		{MODULES}
-module			g711.so
-module			ausine.so
-module			aubridge.so
-module			sndfile.so
-snd_path		{self.dir}
-module_tmp		account.so
-module_app		menu.so
-module_app		ctrl_tcp.so
-ctrl_tcp_listen		{ip}:4444
-""")
-        aor = f"sip:{number}@ims.lab"
-        (self.dir / "accounts").write_text(
-            f"<{aor};transport=udp>;auth_user={number}@ims.lab;auth_pass={password};"
-            f'outbound="sip:{proxy[0]}:{proxy[1]};transport=udp";regint=600;'
-            f"answermode={answermode};audio_codecs=pcmu,pcma\n")
-        self.log = open(self.dir / "baresip.log", "w")
-        self.proc = subprocess.Popen(["baresip", "-f", str(self.dir), "-v"],
-                                     stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-        self.sock = None
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"baresip {name} exited: {self.logtext()}")
-            try:
-                self.sock = socket.create_connection(self.ctrl, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert self.sock, f"baresip {name}: no ctrl_tcp: {self.logtext()}"
-        self.sock.settimeout(0.2)
-        self.stop_reader = False
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        snd_dir = pathlib.Path(tmp) / name
+        super().__init__(tmp, name, f"sip:{number}@ims.lab", password, ip, proxy,
+                         answermode=answermode, rtp_ports=rtp_ports, impi=f"{number}@ims.lab",
+                         tone=tone, max_calls=max_calls,
+                         extra_config=f"module\t\t\tsndfile.so\nsnd_path\t\t{snd_dir}\n",
+                         preexec_fn=die_with_parent)
 
     def registered(self, timeout=10):
         assert self.wait_event("REGISTER_OK", timeout), f"{self.name} not registered:\n" \
