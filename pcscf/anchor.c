@@ -13,6 +13,7 @@ void a_req_free(gpointer p)
     g_free(r->w3_remote);
     g_free(r->rtp_remote);
     g_free(r->w3_local_req);
+    g_free(r->rtp_local_req);
     g_free(r->answer);
     g_free(r);
 }
@@ -140,6 +141,18 @@ anchor_t *anchor_new(pcscf_iq_t *iq, const char *cid, anchor_event_cb ev_cb, voi
     a->state = A_IDLE;
     g_hash_table_add(iq->anchors, a);
     return a;
+}
+
+bool anchor_set_far_webrtc(anchor_t *a, bool webrtc)
+{
+    if (!a || a->freed || a->state != A_IDLE || a->step != STEP_NONE) return false;
+    a->core_w3 = webrtc;
+    return true;
+}
+
+bool anchor_far_webrtc(const anchor_t *a)
+{
+    return a && a->core_w3;
 }
 
 const char *anchor_cid(const anchor_t *a)
@@ -303,8 +316,12 @@ static anchor_status build_toward(anchor_t *a, bool to_wic, const char *src, con
     unsigned add = 0;
     anchor_status st;
     for (int pass = 0; pass < 2; pass++) {
-        st = to_wic ? anchor_sdp_toward_wic(a->w3_local, src, other, &f, add, out, detail, dn)
-                    : anchor_sdp_toward_ims(a->rtp_local, src, other, &f, add, out, detail, dn);
+        /* WIC to WIC: the far side gets WebRTC too, built on its own W3 Local. */
+        if (to_wic || a->core_w3)
+            st = anchor_sdp_toward_wic(to_wic ? a->w3_local : a->rtp_local, src, other, &f, add,
+                                       out, detail, dn);
+        else
+            st = anchor_sdp_toward_ims(a->rtp_local, src, other, &f, add, out, detail, dn);
         if (st != ANCHOR_OK || !*last || pass) break;
         char *who_new = NULL, *who_old = NULL;
         uint64_t v_new = 0, v_old = 0;
@@ -370,20 +387,34 @@ static anchor_status send_add(anchor_t *a, a_step step, const char *offer, bool 
 {
     pcscf_agw_t *agw = iq_pick_agw(a->iq);
     if (!agw) return refuse(a, step, ANCHOR_E_NO_AGW, NULL);
-    sdpx_iq_params ip = {.filter = codec_filter(a)};
-    if (from_wic && a->iq->cfg.answer_passive) {
+    /* The DTLS role of each W3 Local (IQ-PROFILE.md §5): the answer role on the side whose
+     * offer it is (derived from that offer, or passive with iq.answer_passive), actpass on
+     * the side we offer toward (a WIC's offer cannot tell that one: say it). */
+    sdpx_iq_params answering = {.filter = codec_filter(a)};
+    if (a->iq->cfg.answer_passive) {
         sdpx_info in;
         if (sdpx_classify(offer, strlen(offer), 0, &in) == SDPX_OK) {
-            if (in.setup == SDPX_SETUP_ACTPASS) ip.setup = SDPX_SETUP_PASSIVE;
+            if (in.setup == SDPX_SETUP_ACTPASS) answering.setup = SDPX_SETUP_PASSIVE;
             sdpx_info_clear(&in);
         }
     }
+    sdpx_iq_params offering = {.filter = codec_filter(a), .setup = SDPX_SETUP_ACTPASS};
     char *w3_local = NULL, *w3_remote = NULL, *rtp_local = NULL, *rtp_remote = NULL;
-    sdpx_status st = sdpx_iq_w3_local(offer, strlen(offer), &ip, &w3_local);
-    if (st == SDPX_OK) st = sdpx_iq_rtp_local(offer, strlen(offer), &ip, &rtp_local);
+    size_t ol = strlen(offer);
+    sdpx_status st = sdpx_iq_w3_local(offer, ol, from_wic ? &answering : &offering, &w3_local);
     if (st == SDPX_OK)
-        st = from_wic ? sdpx_iq_w3_remote(offer, strlen(offer), NULL, &w3_remote)
-                      : sdpx_iq_rtp_remote(offer, strlen(offer), NULL, &rtp_remote);
+        st = a->core_w3 ? sdpx_iq_w3_local(offer, ol, from_wic ? &offering : &answering, &rtp_local)
+                        : sdpx_iq_rtp_local(offer, ol, &offering, &rtp_local);
+    /* The offerer's SDP as it is (its a=ice-lite and a=setup included: an AGW's own offer
+     * coming back through the wtpf, a diverted call, says ice-lite / actpass). */
+    if (st == SDPX_OK) {
+        if (from_wic)
+            st = sdpx_iq_w3_remote(offer, ol, NULL, &w3_remote);
+        else if (a->core_w3)
+            st = sdpx_iq_w3_remote(offer, ol, NULL, &rtp_remote);
+        else
+            st = sdpx_iq_rtp_remote(offer, ol, NULL, &rtp_remote);
+    }
     if (st != SDPX_OK) {
         free(w3_local);
         free(rtp_local);
@@ -400,17 +431,20 @@ static anchor_status send_add(anchor_t *a, a_step step, const char *offer, bool 
     /* SPECS.md §4.5 (3): the W3 side faces the WTPF; before the answer the core side only
      * receives (early media), the W3 side sends and receives. */
     h248_mode w3_mode = H248_MODE_SENDRECV, rtp_mode = H248_MODE_RECVONLY;
+    /* WIC to WIC: the far termination is a W3 too, in the access realm, with the same events. */
+    const char *far_realm = a->core_w3 ? a->iq->cfg.access_realm : a->iq->cfg.core_realm;
     if (from_wic) {
         h248_command *c = add_termination(a, act, H248_CMD_ADD, "$", a->iq->cfg.access_realm,
                                           w3_mode, w3_local, w3_remote);
         arm_events(a, c);
-        add_termination(a, act, H248_CMD_ADD, "$", a->iq->cfg.core_realm, rtp_mode, rtp_local,
-                        NULL);
+        c = add_termination(a, act, H248_CMD_ADD, "$", far_realm, rtp_mode, rtp_local, NULL);
+        if (a->core_w3) arm_events(a, c);
     } else {
-        add_termination(a, act, H248_CMD_ADD, "$", a->iq->cfg.core_realm, rtp_mode, rtp_local,
-                        rtp_remote);
-        h248_command *c = add_termination(a, act, H248_CMD_ADD, "$", a->iq->cfg.access_realm,
-                                          w3_mode, w3_local, NULL);
+        h248_command *c =
+            add_termination(a, act, H248_CMD_ADD, "$", far_realm, rtp_mode, rtp_local, rtp_remote);
+        if (a->core_w3) arm_events(a, c);
+        c = add_termination(a, act, H248_CMD_ADD, "$", a->iq->cfg.access_realm, w3_mode, w3_local,
+                            NULL);
         arm_events(a, c);
     }
     g_free(a->w3_remote);
@@ -436,19 +470,24 @@ static anchor_status send_add(anchor_t *a, a_step step, const char *offer, bool 
     }
     a->state = A_ADDING;
     a->step_tid = tid;
-    LOGI(RT_SUB_IQ, a->cid, "-> %s tid %u: Context = $ { Add = $ (%s), Add = $ (%s) }", agw->mid,
-         tid, from_wic ? "W3, Remote = WIC offer" : "RTP, Remote = IMS offer",
-         from_wic ? "RTP" : "W3");
+    const char *far = a->core_w3 ? "W3" : "RTP";
+    LOGI(RT_SUB_IQ, a->cid,
+         "-> %s tid %u: Context = $ { Add = $ (%s, Remote = %s offer), Add = $ (%s) }", agw->mid,
+         tid, from_wic ? "W3" : far,
+         from_wic     ? "WIC"
+         : a->core_w3 ? "far WIC"
+                      : "IMS",
+         from_wic ? far : "W3");
     return ANCHOR_OK;
 }
 
 /* An offer must be WebRTC from the WIC side and plain RTP with audio from the IMS side. */
-static sdpx_status check_offer(const char *sdp, bool from_wic)
+static sdpx_status check_offer(const char *sdp, bool webrtc)
 {
     sdpx_info in;
     sdpx_status ss = sdpx_classify(sdp, strlen(sdp), 0, &in);
     if (ss != SDPX_OK) return ss;
-    if (from_wic)
+    if (webrtc)
         ss = in.kind != SDPX_KIND_WEBRTC ? SDPX_E_PROTO : sdpx_check_webrtc(&in);
     else if (in.audio < 0)
         ss = SDPX_E_NO_AUDIO;
@@ -469,7 +508,7 @@ static anchor_status take_offer(anchor_t *a, bool from_wic, const char *offer, a
     if (a->offerer != OFFERER_NONE && !a->answered)
         return refuse(a, step, ANCHOR_E_STATE, "an offer is pending (glare)");
     if (!offer) return refuse(a, step, ANCHOR_E_SDP, "no SDP");
-    sdpx_status ss = check_offer(offer, from_wic);
+    sdpx_status ss = check_offer(offer, from_wic || a->core_w3);
     if (ss != SDPX_OK) return refuse(a, step, ANCHOR_E_SDP, sdpx_strerror(ss));
 
     if (a->state == A_IDLE) {
@@ -514,14 +553,24 @@ anchor_status anchor_offer_from_ims(anchor_t *a, const char *ims_offer, anchor_s
  * the SDP for the offerer. */
 static void answer_complete(anchor_t *a, a_req_t *r, bool later);
 
+/* RFC 8839 §4.4.1.1.1: an ICE restart answer has new credentials: let the AGW choose them
+ * again; everything else of its Local stays. */
+static char *local_for_ice_restart(const char *local)
+{
+    char *l1 = anchor_sdp_set_attr(local, "ice-ufrag", "$");
+    char *l2 = anchor_sdp_set_attr(l1, "ice-pwd", "$");
+    g_free(l1);
+    return l2;
+}
+
 static anchor_status send_modify(anchor_t *a, a_step step, char *answer, char *w3_remote,
                                  char *rtp_remote, h248_mode w3_mode, h248_mode rtp_mode,
-                                 bool ice_restart)
+                                 bool ice_restart, bool far_ice_restart)
 {
     bool w3_change = (w3_remote && g_strcmp0(w3_remote, a->w3_remote) != 0) ||
                      w3_mode != a->w3_mode || ice_restart;
-    bool rtp_change =
-        (rtp_remote && g_strcmp0(rtp_remote, a->rtp_remote) != 0) || rtp_mode != a->rtp_mode;
+    bool rtp_change = (rtp_remote && g_strcmp0(rtp_remote, a->rtp_remote) != 0) ||
+                      rtp_mode != a->rtp_mode || far_ice_restart;
     a_req_t *r = g_new0(a_req_t, 1);
     r->step = step;
     r->w3_remote = w3_remote;
@@ -541,20 +590,16 @@ static anchor_status send_modify(anchor_t *a, a_step step, char *answer, char *w
     /* Order: the side whose peer answered first, as in SPECS.md §4.5 (5). */
     if (rtp_change) {
         bool rem = rtp_remote && g_strcmp0(rtp_remote, a->rtp_remote) != 0;
-        add_termination(a, act, H248_CMD_MODIFY, a->rtp_tid, NULL, rtp_mode, NULL,
+        if (far_ice_restart) r->rtp_local_req = local_for_ice_restart(a->rtp_local);
+        add_termination(a, act, H248_CMD_MODIFY, a->rtp_tid, NULL, rtp_mode, r->rtp_local_req,
                         rem ? rtp_remote : NULL);
-        g_string_append_printf(what, "Modify = %s (%s%s)", a->rtp_tid, anchor_mode_name(rtp_mode),
-                               rem ? ", Remote" : "");
+        g_string_append_printf(what, "Modify = %s (%s%s%s)", a->rtp_tid, anchor_mode_name(rtp_mode),
+                               rem ? ", Remote" : "",
+                               far_ice_restart ? ", new ICE credentials" : "");
     }
     if (w3_change) {
         bool rem = w3_remote && g_strcmp0(w3_remote, a->w3_remote) != 0;
-        if (ice_restart) {
-            /* RFC 8839 §4.4.1.1.1: an ICE restart answer has new credentials: let the AGW
-             * choose them again; everything else of its Local stays. */
-            char *l1 = anchor_sdp_set_attr(a->w3_local, "ice-ufrag", "$");
-            r->w3_local_req = anchor_sdp_set_attr(l1, "ice-pwd", "$");
-            g_free(l1);
-        }
+        if (ice_restart) r->w3_local_req = local_for_ice_restart(a->w3_local);
         add_termination(a, act, H248_CMD_MODIFY, a->w3_tid, NULL, w3_mode, r->w3_local_req,
                         rem ? w3_remote : NULL);
         g_string_append_printf(what, "%sModify = %s (%s%s%s)", what->len ? ", " : "", a->w3_tid,
@@ -572,6 +617,16 @@ static anchor_status send_modify(anchor_t *a, a_step step, char *answer, char *w
          what->str);
     g_string_free(what, TRUE);
     return ANCHOR_OK;
+}
+
+/* A new remote ufrag is an ICE restart (RFC 8445 §9): the AGW needs new credentials. */
+static bool ice_restarted(const char *old_remote, const char *new_remote)
+{
+    char *o = anchor_sdp_ufrag(old_remote), *n = anchor_sdp_ufrag(new_remote);
+    bool restart = o && n && strcmp(o, n) != 0;
+    g_free(o);
+    g_free(n);
+    return restart;
 }
 
 /* The answer is installed (or needed no change): remember it and build the offerer's SDP. */
@@ -610,7 +665,9 @@ anchor_status anchor_answer_from_ims(anchor_t *a, const char *ims_answer, anchor
         return refuse(a, STEP_ANSWER_IMS, ANCHOR_E_STATE, "no offer from the WIC to answer");
     if (!ims_answer) return refuse(a, STEP_ANSWER_IMS, ANCHOR_E_SDP, "no SDP");
     char *rtp_remote = NULL, *w3_remote = NULL;
-    sdpx_status ss = sdpx_iq_rtp_remote(ims_answer, strlen(ims_answer), NULL, &rtp_remote);
+    size_t al = strlen(ims_answer);
+    sdpx_status ss = a->core_w3 ? sdpx_iq_w3_remote(ims_answer, al, NULL, &rtp_remote)
+                                : sdpx_iq_rtp_remote(ims_answer, al, NULL, &rtp_remote);
     if (ss == SDPX_OK) ss = sdpx_iq_w3_remote(a->wic_offer, strlen(a->wic_offer), NULL, &w3_remote);
     if (ss != SDPX_OK) {
         free(rtp_remote);
@@ -621,17 +678,13 @@ anchor_status anchor_answer_from_ims(anchor_t *a, const char *ims_answer, anchor
     }
     h248_mode w3_mode, rtp_mode;
     anchor_modes(anchor_sdp_dir(a->wic_offer), anchor_sdp_dir(ims_answer), &w3_mode, &rtp_mode);
-    /* A new remote ufrag is an ICE restart (RFC 8445 §9): the AGW needs new credentials. */
-    char *old_ufrag = anchor_sdp_ufrag(a->w3_remote), *new_ufrag = anchor_sdp_ufrag(w3_remote);
-    bool ice_restart = old_ufrag && new_ufrag && strcmp(old_ufrag, new_ufrag) != 0;
-    g_free(old_ufrag);
-    g_free(new_ufrag);
+    bool ice_restart = ice_restarted(a->w3_remote, w3_remote);
     char *w3r = g_strdup(w3_remote), *rtpr = g_strdup(rtp_remote);
     free(w3_remote);
     free(rtp_remote);
     step_start(a, STEP_ANSWER_IMS, cb, ud);
     st = send_modify(a, STEP_ANSWER_IMS, g_strdup(ims_answer), w3r, rtpr, w3_mode, rtp_mode,
-                     ice_restart);
+                     ice_restart, false);
     if (st != ANCHOR_OK) {
         a->step = STEP_NONE;
         a->cb = NULL;
@@ -650,8 +703,10 @@ anchor_status anchor_answer_from_wic(anchor_t *a, const char *wic_answer, anchor
     if (!wic_answer) return refuse(a, STEP_ANSWER_WIC, ANCHOR_E_SDP, "no SDP");
     char *rtp_remote = NULL, *w3_remote = NULL;
     sdpx_status ss = sdpx_iq_w3_remote(wic_answer, strlen(wic_answer), NULL, &w3_remote);
+    size_t ol = strlen(a->ims_offer);
     if (ss == SDPX_OK)
-        ss = sdpx_iq_rtp_remote(a->ims_offer, strlen(a->ims_offer), NULL, &rtp_remote);
+        ss = a->core_w3 ? sdpx_iq_w3_remote(a->ims_offer, ol, NULL, &rtp_remote)
+                        : sdpx_iq_rtp_remote(a->ims_offer, ol, NULL, &rtp_remote);
     if (ss != SDPX_OK) {
         free(rtp_remote);
         free(w3_remote);
@@ -661,11 +716,14 @@ anchor_status anchor_answer_from_wic(anchor_t *a, const char *wic_answer, anchor
     }
     h248_mode w3_mode, rtp_mode;
     anchor_modes(anchor_sdp_dir(wic_answer), anchor_sdp_dir(a->ims_offer), &w3_mode, &rtp_mode);
+    /* WIC to WIC: the far WIC's re-offer may restart ICE on its own leg. */
+    bool far_restart = a->core_w3 && ice_restarted(a->rtp_remote, rtp_remote);
     char *w3r = g_strdup(w3_remote), *rtpr = g_strdup(rtp_remote);
     free(w3_remote);
     free(rtp_remote);
     step_start(a, STEP_ANSWER_WIC, cb, ud);
-    st = send_modify(a, STEP_ANSWER_WIC, g_strdup(wic_answer), w3r, rtpr, w3_mode, rtp_mode, false);
+    st = send_modify(a, STEP_ANSWER_WIC, g_strdup(wic_answer), w3r, rtpr, w3_mode, rtp_mode, false,
+                     far_restart);
     if (st != ANCHOR_OK) {
         a->step = STEP_NONE;
         a->cb = NULL;
@@ -779,8 +837,9 @@ static void add_reply(anchor_t *a, pcscf_agw_t *agw, a_req_t *r, const h248_tran
     char *core_addr = NULL;
     unsigned core_port = 0;
     anchor_sdp_conn(rtp_local, &core_addr, &core_port);
-    LOGI(RT_SUB_IQ, a->cid, "<- %s tid %u: Context = %u { %s, %s (core %s:%u) }", agw->mid, r->tid,
-         a->ctx, a->w3_tid, a->rtp_tid, core_addr ? core_addr : "?", core_port);
+    LOGI(RT_SUB_IQ, a->cid, "<- %s tid %u: Context = %u { %s, %s (%s %s:%u) }", agw->mid, r->tid,
+         a->ctx, a->w3_tid, a->rtp_tid, a->core_w3 ? "far W3" : "core", core_addr ? core_addr : "?",
+         core_port);
     g_free(core_addr);
     if (a->release_after_add) {
         a->release_after_add = false;
@@ -797,6 +856,24 @@ static void add_reply(anchor_t *a, pcscf_agw_t *agw, a_req_t *r, const h248_tran
                            : build_toward_wic(a, a->ims_offer, NULL, &out, detail, sizeof detail);
     step_finish(a, st, out, st == ANCHOR_OK ? NULL : detail);
     g_free(out);
+}
+
+/* After an ICE restart: the termination's new Local (new credentials) from the Modify reply. */
+static void take_new_local(anchor_t *a, pcscf_agw_t *agw, const a_req_t *r,
+                           const anchor_reply_t *ri, const char *tid, char **local)
+{
+    const char *nl = NULL;
+    for (guint i = 0; ri->act && i < ri->act->commands->len; i++) {
+        const h248_command *c = ri->act->commands->pdata[i];
+        if (c->term_id && g_strcmp0(c->term_id, tid) == 0) nl = anchor_reply_local(c);
+    }
+    if (nl) {
+        g_free(*local);
+        *local = g_strdup(nl);
+    } else {
+        LOGW(RT_SUB_IQ, a->cid, "<- %s tid %u: no new Local of %s after an ICE restart", agw->mid,
+             r->tid, tid);
+    }
 }
 
 static void modify_reply(anchor_t *a, pcscf_agw_t *agw, a_req_t *r, const h248_transaction *t)
@@ -817,20 +894,8 @@ static void modify_reply(anchor_t *a, pcscf_agw_t *agw, a_req_t *r, const h248_t
         step_finish(a, anchor_status_of_code(ri.code), NULL, detail);
         return;
     }
-    if (r->w3_local_req) {
-        const char *nl = NULL;
-        for (guint i = 0; ri.act && i < ri.act->commands->len; i++) {
-            const h248_command *c = ri.act->commands->pdata[i];
-            if (c->term_id && g_strcmp0(c->term_id, a->w3_tid) == 0) nl = anchor_reply_local(c);
-        }
-        if (nl) {
-            g_free(a->w3_local);
-            a->w3_local = g_strdup(nl);
-        } else {
-            LOGW(RT_SUB_IQ, a->cid, "<- %s tid %u: no new W3 Local after an ICE restart", agw->mid,
-                 r->tid);
-        }
-    }
+    if (r->w3_local_req) take_new_local(a, agw, r, &ri, a->w3_tid, &a->w3_local);
+    if (r->rtp_local_req) take_new_local(a, agw, r, &ri, a->rtp_tid, &a->rtp_local);
     LOGI(RT_SUB_IQ, a->cid, "<- %s tid %u: Context = %u modified", agw->mid, r->tid, a->ctx);
     answer_complete(a, r, false);
 }

@@ -131,6 +131,16 @@ typedef void (*anchor_event_cb)(anchor_t *a, const anchor_event_t *ev, void *ud)
 /* A new anchor for one dialog; `cid` is the call's correlation id (copied; logged on every Iq
  * line and put on the wire, see docs/IQ-MGC.md). No Iq traffic yet. */
 anchor_t *anchor_new(pcscf_iq_t *iq, const char *cid, anchor_event_cb ev_cb, void *ev_ud);
+/* WIC to WIC (DESIGN.md: every WebRTC session is anchored): the far side is a WebRTC peer
+ * too. Its termination becomes a second W3 (Local template with a=setup:actpass when we offer
+ * toward it, the answer role when it offered), and every SDP on the "IMS" side of the steps
+ * below is WebRTC: anchor_offer_from_wic's result is a WebRTC offer (the AGW's second W3 Local,
+ * actpass), anchor_answer_from_ims takes the far WIC's WebRTC answer, and so on. Call before
+ * the first offer; false (nothing changed) once a context exists. The "wic" side is then
+ * whichever side the caller picks (the pcscf: the caller's). */
+bool anchor_set_far_webrtc(anchor_t *a, bool webrtc);
+bool anchor_far_webrtc(const anchor_t *a);
+
 /* Ends the anchor: Subtract = * for its context (now, or when a pending Add answers); no
  * callback of this anchor is called afterwards. NULL is allowed. */
 void anchor_free(anchor_t *a);
@@ -163,7 +173,8 @@ void anchor_offer_rejected(anchor_t *a);
  * statistics come from the Subtract reply (SPECS.md §4.5 (6)); -1: not reported. */
 typedef struct {
     int64_t access_sent, access_received; /* packets on the W3 termination (rtp/ps, rtp/pr) */
-    int64_t core_sent, core_received;     /* packets on the RTP termination */
+    int64_t core_sent, core_received;     /* packets on the RTP termination (WIC to WIC:
+                                             the second W3 termination) */
     int64_t access_lost, core_lost;       /* rtp/pl */
 } anchor_stats_t;
 typedef void (*anchor_stats_cb)(anchor_t *a, anchor_status st, const anchor_stats_t *stats,

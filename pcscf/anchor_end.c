@@ -65,9 +65,9 @@ void subtract_reply(anchor_t *a, pcscf_agw_t *agw, a_req_t *r, const h248_transa
     }
     LOGI(RT_SUB_IQ, a->cid,
          "<- %s tid %u: Context = %u subtracted; packets W3 sent %" G_GINT64_FORMAT
-         " received %" G_GINT64_FORMAT ", RTP sent %" G_GINT64_FORMAT " received %" G_GINT64_FORMAT,
-         agw->mid, r->tid, ctx, stats.access_sent, stats.access_received, stats.core_sent,
-         stats.core_received);
+         " received %" G_GINT64_FORMAT ", %s sent %" G_GINT64_FORMAT " received %" G_GINT64_FORMAT,
+         agw->mid, r->tid, ctx, stats.access_sent, stats.access_received,
+         a->core_w3 ? "far W3" : "RTP", stats.core_sent, stats.core_received);
     release_done(a, ANCHOR_OK, &stats);
 }
 
@@ -191,8 +191,9 @@ void anchor_on_agw_lost(anchor_t *a, const char *reason)
 
 void anchor_on_notify(anchor_t *a, const char *term_id, const h248_event *e)
 {
+    /* WIC to WIC: the far W3 termination is "access2" (both face the access side). */
     const char *side = g_strcmp0(term_id, a->w3_tid) == 0    ? "access"
-                       : g_strcmp0(term_id, a->rtp_tid) == 0 ? "core"
+                       : g_strcmp0(term_id, a->rtp_tid) == 0 ? (a->core_w3 ? "access2" : "core")
                                                              : term_id;
     GString *d = g_string_new(NULL);
     for (guint i = 0; e->params && i < e->params->len; i++) {

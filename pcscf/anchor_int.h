@@ -37,6 +37,10 @@ struct anchor {
     anchor_event_cb ev_cb;
     void *ev_ud;
 
+    /* WIC to WIC: the far ("IMS") side is a WebRTC peer too, so its termination (rtp_tid,
+     * rtp_local, rtp_remote below) is a second W3 termination and its SDP is WebRTC. */
+    bool core_w3;
+
     pcscf_agw_t *agw;
     uint32_t ctx;
     char *w3_tid, *rtp_tid;
@@ -76,7 +80,7 @@ typedef struct {
     bool add;
     bool ims_first; /* Add order: RTP first (terminating) */
     /* an answer step: what it installs, and the answer it builds the result from */
-    char *w3_remote, *rtp_remote, *w3_local_req;
+    char *w3_remote, *rtp_remote, *w3_local_req, *rtp_local_req;
     h248_mode w3_mode, rtp_mode;
     char *answer;
 } a_req_t;

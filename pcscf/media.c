@@ -64,12 +64,19 @@ static void on_anchor_event(anchor_t *a, const anchor_event_t *ev, void *ud)
     pcscf_dialogs_end_call(c, reason);
 }
 
-bool pcscf_media_anchor_call(pcscf_t *p, pcscf_call_t *c, bool wic_is_caller)
+bool pcscf_media_anchor_call(pcscf_t *p, pcscf_call_t *c, bool wic_is_caller, bool both_webrtc)
 {
     if (!p->iq) return false;
     if (!c->anchor) c->anchor = anchor_new(p->iq, c->cid, on_anchor_event, c);
-    c->wic_is_caller = wic_is_caller;
-    return c->anchor != NULL;
+    if (!c->anchor) return false;
+    /* WIC to WIC: two W3 terminations; the anchor's WIC side is the caller's. */
+    c->wic_is_caller = wic_is_caller || both_webrtc;
+    if (both_webrtc != anchor_far_webrtc(c->anchor) &&
+        !anchor_set_far_webrtc(c->anchor, both_webrtc)) {
+        LOGW(RT_SUB_SIP, c->cid, "media anchor already in use: cannot change its far side");
+        return false;
+    }
+    return true;
 }
 
 static pcscf_iq_t *iq_of(const pcscf_call_t *c)

@@ -1,5 +1,6 @@
 /* The SIP core's side of media anchoring (DESIGN.md, SPECS.md §3.3): which calls get an AGW
- * context (exactly one leg WebRTC: a W8 peer with webrtc = true on one side only), and the
+ * context (a leg toward a W8 peer with webrtc = true: one W3 and one RTP termination when only
+ * one side is such a peer, two W3 terminations WIC to WIC), and the
  * offer/answer steps on the SDP bodies that cross the pcscf. pcscf/anchor.h does the Iq part;
  * the proxy decides when to run a step and forwards the rewritten body. */
 #ifndef PCSCF_MEDIA_H
@@ -19,8 +20,10 @@ void pcscf_set_sdp_body(msg_t *msg, sip_t *sip, const char *sdp);
 /* Removes the body. */
 void pcscf_drop_body(msg_t *msg, sip_t *sip);
 
-/* Gives the call an anchor on the MGC endpoint; false when anchoring is off (no "iq"). */
-bool pcscf_media_anchor_call(pcscf_t *p, pcscf_call_t *c, bool wic_is_caller);
+/* Gives the call an anchor on the MGC endpoint; false when anchoring is off (no "iq").
+ * both_webrtc: caller and callee are WebRTC W8 peers (WIC to WIC): the context gets two W3
+ * terminations, the caller's side is the anchor's "WIC" side and the callee's its far side. */
+bool pcscf_media_anchor_call(pcscf_t *p, pcscf_call_t *c, bool wic_is_caller, bool both_webrtc);
 
 /* Result of a step: status 200 with the SDP to forward, or the SIP status for the failure
  * (503 with retry_after, 488, 491, 500) and a detail for logs. */

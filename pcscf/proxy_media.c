@@ -1,5 +1,6 @@
 /* The proxy's side of media anchoring (see proxy_int.h, media.h): an INVITE whose caller or
- * callee (not both) is a WebRTC W8 peer gets an AGW context; its offer is rewritten before the
+ * callee (or both: WIC to WIC) is a WebRTC W8 peer gets an AGW context; its offer is rewritten
+ * before the
  * branches go out, the answers in 18x/2xx before they go upstream (in arrival order), re-INVITE
  * and UPDATE offers of the call likewise; and when the AGW loses the media of a confirmed call
  * the pcscf ends it with a BYE toward each side. */
@@ -64,19 +65,30 @@ static bool all_to_wic(const ptx_t *t)
     return true;
 }
 
+/* In a WIC-to-WIC call both sides come from WebRTC peers: the side is told by the From tag. */
+static bool from_caller(const ptx_t *t, const pcscf_call_t *c)
+{
+    const char *tag = t->sip->sip_from ? t->sip->sip_from->a_tag : NULL;
+    return tag && c->caller_tag && strcmp(tag, c->caller_tag) == 0;
+}
+
 bool px_media_request(ptx_t *t)
 {
     pcscf_t *p = t->px->p;
     if (!p->iq || (t->method != sip_method_invite && t->method != sip_method_update)) return false;
     pcscf_call_t *c = call_of(t);
     if (!c) return false;
-    bool from_wic = t->peer_in && t->peer_in->webrtc;
+    bool from_wic = t->peer_in && t->peer_in->webrtc, both = false;
     if (t->initial) {
         bool to_wic = all_to_wic(t);
-        /* TS 23.228 Annex U: anchor where WebRTC meets IMS; WIC to WIC stays end to end. */
-        if (from_wic == to_wic) return false;
+        /* DESIGN.md: every session with a WebRTC leg is anchored (TS 23.228 Annex U), WIC to
+         * WIC included (both legs: two W3 terminations, the caller's side is the "WIC" one). */
+        if (!from_wic && !to_wic) return false;
+        both = from_wic && to_wic;
     } else if (!c->anchor) {
         return false;
+    } else if (anchor_far_webrtc(c->anchor)) {
+        from_wic = from_caller(t, c);
     }
     char *sdp = pcscf_sdp_body(t->sip);
     if (!sdp) {
@@ -84,7 +96,7 @@ bool px_media_request(ptx_t *t)
             LOGW(RT_SUB_SIP, t->cid, "INVITE without SDP offer toward/from WebRTC: not anchored");
         return false;
     }
-    if (t->initial && !pcscf_media_anchor_call(p, c, from_wic)) {
+    if (t->initial && !pcscf_media_anchor_call(p, c, from_wic, both)) {
         g_free(sdp);
         return false;
     }
@@ -103,7 +115,9 @@ bool px_media_request(ptx_t *t)
     }
     t->media_busy = true;
     LOGI(RT_SUB_SIP, t->cid, "%s: anchoring the %s offer", t->method_name,
-         from_wic ? "WebRTC" : "IMS");
+         anchor_far_webrtc(c->anchor) ? (from_wic ? "caller's WebRTC" : "callee's WebRTC")
+         : from_wic                   ? "WebRTC"
+                                      : "IMS");
     return true;
 }
 

@@ -224,6 +224,11 @@ typedef struct {
     const char *msid;
 } sdpx_wic_params;
 
+/* Both functions also take a WebRTC SDP where they name the IMS side: a WIC-to-WIC call has
+ * both legs anchored (two W3 terminations), and the far WIC's offer or answer then plays the
+ * IMS SDP's part (codecs, direction, ptime, o=); nothing of its transport (ICE, DTLS, mid,
+ * BUNDLE, msid, ssrc) is copied. */
+
 /* Answer (WIC-originated call). Codecs: those of the IMS answer that the WIC offered, with
  * the WIC offer's payload type numbers (RFC 3264 §6.1: a subset of the offer, same numbers)
  * and the IMS answer's fmtp. m= lines: the WIC offer's, in its order; lines other than its
@@ -238,8 +243,9 @@ sdpx_status sdpx_to_wic_answer(const char *ims_answer, size_t ims_len, const cha
                                const sdpx_wic_params *p, char **out);
 
 /* Offer (IMS-originated call toward a WIC). Codecs: the IMS offer's allowed codecs with its
- * payload types, except that 64..95 are moved to free dynamic numbers (RFC 5761 §4: they clash
- * with RTCP under rtcp-mux); the AGW maps payload types per leg. One m= line (other IMS lines
+ * payload types, except that 64..95 of an RTP/AVP offer are moved to free dynamic numbers
+ * (RFC 5761 §4: they clash with RTCP under rtcp-mux; a WebRTC offer keeps its numbers); the
+ * AGW maps payload types per leg. One m= line (other IMS lines
  * are dropped; sdpx_to_ims_answer() rejects them later), a=mid:0, a=group:BUNDLE 0, a=rtcp-mux,
  * a=setup:actpass (RFC 5763 §5; an AGW Local saying active/passive is SDPX_E_DTLS). */
 sdpx_status sdpx_to_wic_offer(const char *ims_offer, size_t ims_len, const char *agw_local,

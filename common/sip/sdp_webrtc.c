@@ -120,11 +120,14 @@ sdpx_status sdpx_to_wic_answer(const char *ims_answer, size_t ims_len, const cha
         st = SDPX_E_NO_AUDIO;
         goto done;
     }
-    if (ims.kind != SDPX_KIND_RTP) {
+    /* The far side's answer: RTP/AVP from IMS, or WebRTC from a second WIC (WIC to WIC,
+     * both legs anchored: its answer to our sdpx_to_wic_offer()). */
+    if (ims.kind != SDPX_KIND_RTP && ims.kind != SDPX_KIND_WEBRTC) {
         st = SDPX_E_PROTO;
         goto done;
     }
-    /* Our offer into IMS had one m= line (sdpx_to_ims_offer); RFC 3264 §6. */
+    /* Our offer to the far side had one m= line (sdpx_to_ims_offer, sdpx_to_wic_offer);
+     * RFC 3264 §6. */
     if (ims.n_mlines != 1) {
         st = SDPX_E_MISMATCH;
         goto done;
@@ -172,7 +175,8 @@ sdpx_status sdpx_to_wic_offer(const char *ims_offer, size_t ims_len, const char 
         st = SDPX_E_NO_AUDIO;
         goto done;
     }
-    if (ims.kind != SDPX_KIND_RTP) {
+    /* The far side's offer: RTP/AVP from IMS, or WebRTC from a second WIC (WIC to WIC). */
+    if (ims.kind != SDPX_KIND_RTP && ims.kind != SDPX_KIND_WEBRTC) {
         st = SDPX_E_PROTO;
         goto done;
     }
@@ -184,7 +188,8 @@ sdpx_status sdpx_to_wic_offer(const char *ims_offer, size_t ims_len, const char 
     }
     sdpx_pick_filtered(&ims, &p->filter, &picks);
     if ((st = sdpx_picks_finish(&picks)) != SDPX_OK) goto done;
-    sdpx_picks_mux_safe(&picks);
+    /* A WebRTC source is rtcp-muxed already: its numbers stay (as in sdpx_iq_w3_local). */
+    if (ims.kind == SDPX_KIND_RTP) sdpx_picks_mux_safe(&picks);
 
     sdpx_bld b;
     if (!sdpx_bld_init(&b, ims.o_user, ims.o_id, ims.o_version + p->o_version_add, agw.addr)) {

@@ -154,6 +154,7 @@ static void mg_on_request(h248_tp_t *tp, h248_tp_req_t *req, const h248_message 
         if (ctx.kind == H248_CTX_CHOOSE) ctx = h248_ctx_num(mg->next_ctx++);
         h248_action *ra = reply ? h248_transaction_add_action(reply->transactions->pdata[0], ctx)
                                 : h248_build_reply(&reply, 3, h248_tp_mid(tp), t->id, ctx);
+        unsigned w3_added = 0; /* WIC to WIC: the second W3 of an action is ip/access2/<ctx> */
         for (guint j = 0; j < a->commands->len; j++) {
             const h248_command *c = a->commands->pdata[j];
             if (b == MG_CMD2_ERROR && j == 1) {
@@ -168,7 +169,8 @@ static void mg_on_request(h248_tp_t *tp, h248_tp_req_t *req, const h248_message 
                 unsigned n = mg->next_term++;
                 char id[32];
                 /* one access and one core termination per context: named after it */
-                g_snprintf(id, sizeof id, "ip/%s/%u", w3 ? "access" : "core", ctx.num);
+                g_snprintf(id, sizeof id, "ip/%s/%u",
+                           w3 ? (w3_added++ ? "access2" : "access") : "core", ctx.num);
                 char *filled = l && b != MG_NO_LOCAL ? mg_fill(mg, l, w3, n) : NULL;
                 h248_build_command_reply(ra, H248_CMD_ADD, id, 1, filled);
                 g_free(filled);

@@ -442,10 +442,12 @@ TEST(to_wic_answer_errors)
     CHECK_INT(
         sdpx_to_wic_answer(LEN(FX_PHONE_ANSWER), LEN(FX_AGW_LOCAL_ANSWER), LEN(s), &wic_p, &out),
         SDPX_E_ICE);
-    /* the IMS side answered with a WebRTC SDP */
-    CHECK_INT(sdpx_to_wic_answer(LEN(FX_CHROMIUM_OFFER), LEN(FX_AGW_LOCAL_ANSWER),
-                                 LEN(FX_CHROMIUM_OFFER), &wic_p, &out),
-              SDPX_E_PROTO);
+    /* the far side answered with SDES-SRTP (neither RTP/AVP nor WebRTC; a WebRTC answer is
+     * the WIC-to-WIC case, test_sdp_w3w3.c) */
+    s = subst(b, sizeof b, FX_PHONE_ANSWER, "RTP/AVP", "RTP/SAVP");
+    CHECK_INT(
+        sdpx_to_wic_answer(LEN(s), LEN(FX_AGW_LOCAL_ANSWER), LEN(FX_CHROMIUM_OFFER), &wic_p, &out),
+        SDPX_E_PROTO);
     /* garbage in each position */
     CHECK_INT(sdpx_to_wic_answer(LEN("garbage"), LEN(FX_AGW_LOCAL_ANSWER), LEN(FX_CHROMIUM_OFFER),
                                  &wic_p, &out),
@@ -525,9 +527,11 @@ TEST(to_wic_offer_errors)
     CHECK_INT(sdpx_to_wic_offer(LEN(FX_PHONE_OFFER), LEN(FX_AGW_LOCAL_ANSWER), &wic_p, &out),
               SDPX_E_DTLS); /* RFC 5763 §5: an offer says actpass */
     CHECK(out == NULL);
-    CHECK_INT(sdpx_to_wic_offer(LEN(FX_CHROMIUM_OFFER), LEN(FX_AGW_LOCAL_OFFER), &wic_p, &out),
-              SDPX_E_PROTO);
-    const char *s = subst(b, sizeof b, FX_PHONE_OFFER, "RTP/AVP 96 9 0 8 101", "RTP/AVP 96 9");
+    /* SDES-SRTP is neither side's (a WebRTC offer is WIC to WIC, test_sdp_w3w3.c) */
+    const char *s =
+        subst(b, sizeof b, FX_PHONE_OFFER, "m=audio 11036 RTP/AVP", "m=audio 11036 RTP/SAVP");
+    CHECK_INT(sdpx_to_wic_offer(LEN(s), LEN(FX_AGW_LOCAL_OFFER), &wic_p, &out), SDPX_E_PROTO);
+    s = subst(b, sizeof b, FX_PHONE_OFFER, "RTP/AVP 96 9 0 8 101", "RTP/AVP 96 9");
     CHECK_INT(sdpx_to_wic_offer(LEN(s), LEN(FX_AGW_LOCAL_OFFER), &wic_p, &out), SDPX_E_NO_CODEC);
     s = subst(b, sizeof b, FX_PHONE_OFFER, "m=audio 11036", "m=audio 0");
     CHECK_INT(sdpx_to_wic_offer(LEN(s), LEN(FX_AGW_LOCAL_OFFER), &wic_p, &out), SDPX_E_NO_AUDIO);
