@@ -316,11 +316,18 @@ static anchor_status build_toward(anchor_t *a, bool to_wic, const char *src, con
     unsigned add = 0;
     anchor_status st;
     for (int pass = 0; pass < 2; pass++) {
-        /* WIC to WIC: the far side gets WebRTC too, built on its own W3 Local. */
-        if (to_wic || a->core_w3)
-            st = anchor_sdp_toward_wic(to_wic ? a->w3_local : a->rtp_local, src, other, &f, add,
-                                       out, detail, dn);
-        else
+        /* WIC to WIC: the far side gets WebRTC too, built on its own W3 Local. An answer
+         * keeps the DTLS role an earlier exchange fixed (a re-offer says actpass again). */
+        if (to_wic || a->core_w3) {
+            const char *local = to_wic ? a->w3_local : a->rtp_local;
+            sdpx_setup role = other ? anchor_w3_role(local, to_wic ? a->w3_remote : a->rtp_remote)
+                                    : SDPX_SETUP_NONE;
+            char *fixed = role != SDPX_SETUP_NONE && anchor_sdp_setup(local) == SDPX_SETUP_ACTPASS
+                              ? anchor_sdp_set_attr(local, "setup", sdpx_setup_name(role))
+                              : NULL;
+            st = anchor_sdp_toward_wic(fixed ? fixed : local, src, other, &f, add, out, detail, dn);
+            g_free(fixed);
+        } else
             st = anchor_sdp_toward_ims(a->rtp_local, src, other, &f, add, out, detail, dn);
         if (st != ANCHOR_OK || !*last || pass) break;
         char *who_new = NULL, *who_old = NULL;
@@ -619,6 +626,21 @@ static anchor_status send_modify(anchor_t *a, a_step step, char *answer, char *w
     return ANCHOR_OK;
 }
 
+/* A re-offer toward a W3 termination that offered first says actpass again (RFC 5763 §5),
+ * which the AGW cannot take as Remote of a termination whose role is fixed: install it with
+ * the role it takes by our answer (the complement of ours, which the answer keeps). */
+static void remote_keeps_role(const char *local, const char *old_remote, char **remote)
+{
+    sdpx_setup role = anchor_w3_role(local, old_remote);
+    if (!*remote || anchor_sdp_setup(local) != SDPX_SETUP_ACTPASS ||
+        anchor_sdp_setup(*remote) != SDPX_SETUP_ACTPASS || role == SDPX_SETUP_NONE)
+        return;
+    char *r =
+        anchor_sdp_set_attr(*remote, "setup", role == SDPX_SETUP_ACTIVE ? "passive" : "active");
+    g_free(*remote);
+    *remote = r;
+}
+
 /* A new remote ufrag is an ICE restart (RFC 8445 §9): the AGW needs new credentials. */
 static bool ice_restarted(const char *old_remote, const char *new_remote)
 {
@@ -680,6 +702,7 @@ anchor_status anchor_answer_from_ims(anchor_t *a, const char *ims_answer, anchor
     anchor_modes(anchor_sdp_dir(a->wic_offer), anchor_sdp_dir(ims_answer), &w3_mode, &rtp_mode);
     bool ice_restart = ice_restarted(a->w3_remote, w3_remote);
     char *w3r = g_strdup(w3_remote), *rtpr = g_strdup(rtp_remote);
+    remote_keeps_role(a->w3_local, a->w3_remote, &w3r);
     free(w3_remote);
     free(rtp_remote);
     step_start(a, STEP_ANSWER_IMS, cb, ud);
@@ -719,6 +742,7 @@ anchor_status anchor_answer_from_wic(anchor_t *a, const char *wic_answer, anchor
     /* WIC to WIC: the far WIC's re-offer may restart ICE on its own leg. */
     bool far_restart = a->core_w3 && ice_restarted(a->rtp_remote, rtp_remote);
     char *w3r = g_strdup(w3_remote), *rtpr = g_strdup(rtp_remote);
+    if (a->core_w3) remote_keeps_role(a->rtp_local, a->rtp_remote, &rtpr);
     free(w3_remote);
     free(rtp_remote);
     step_start(a, STEP_ANSWER_WIC, cb, ud);

@@ -199,6 +199,31 @@ char *anchor_sdp_ufrag(const char *sdp)
     return u;
 }
 
+sdpx_setup anchor_sdp_setup(const char *sdp)
+{
+    sdpx_info in;
+    if (!sdp || sdpx_classify(sdp, strlen(sdp), SDPX_F_LENIENT, &in) != SDPX_OK)
+        return SDPX_SETUP_NONE;
+    sdpx_setup s = in.setup;
+    sdpx_info_clear(&in);
+    return s;
+}
+
+sdpx_setup anchor_w3_role(const char *local, const char *remote)
+{
+    sdpx_setup mine = anchor_sdp_setup(local);
+    if (mine == SDPX_SETUP_ACTIVE || mine == SDPX_SETUP_PASSIVE) return mine;
+    if (mine != SDPX_SETUP_ACTPASS) return SDPX_SETUP_NONE;
+    switch (anchor_sdp_setup(remote)) {
+    case SDPX_SETUP_ACTIVE:
+        return SDPX_SETUP_PASSIVE;
+    case SDPX_SETUP_PASSIVE:
+        return SDPX_SETUP_ACTIVE;
+    default:
+        return SDPX_SETUP_NONE;
+    }
+}
+
 static bool dir_sends(sdpx_dir d)
 {
     return d == SDPX_DIR_SENDRECV || d == SDPX_DIR_SENDONLY;

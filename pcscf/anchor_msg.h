@@ -49,6 +49,12 @@ char *anchor_sdp_set_attr(const char *sdp, const char *attr, const char *value);
 sdpx_dir anchor_sdp_dir(const char *sdp);
 /* a=ice-ufrag of an SDP (g_free) or NULL. */
 char *anchor_sdp_ufrag(const char *sdp);
+/* a=setup of an SDP (NONE when absent or unreadable). */
+sdpx_setup anchor_sdp_setup(const char *sdp);
+/* The DTLS role a W3 termination holds once an exchange fixed it (RFC 5763 §5): its Local's
+ * when that says active or passive; for a termination that offered (actpass), the complement
+ * of the role the peer's answer (its Remote) took. NONE while not fixed. */
+sdpx_setup anchor_w3_role(const char *local, const char *remote);
 /* H.248 modes of the W3 and RTP terminations for the directions the WIC's and the IMS side's
  * SDPs of one offer/answer exchange say (H.248.1 §7.1.7: seen from each termination outward). */
 void anchor_modes(sdpx_dir wic, sdpx_dir ims, h248_mode *w3, h248_mode *rtp);

@@ -218,11 +218,19 @@ TEST(wic_to_wic_call)
     CHECK(mod && strstr(mod, "Modify = ip/access/17"));
     CHECK(mod && strstr(mod, "Mode = SendOnly"));
     CHECK(mod && strstr(mod, "Mode = ReceiveOnly"));
-    /* toward the far WIC: the answer with the second W3's new credentials */
+    /* the far WIC re-offered actpass; its DTLS role stays the one its first answer took
+     * (active, the far W3 passive): that is the Remote the AGW gets, not actpass */
+    const char *far_mod = mod ? strstr(mod, "Modify = ip/access2/17") : NULL;
+    const char *caller_mod = mod ? strstr(mod, "Modify = ip/access/17") : NULL;
+    const char *far_remote = far_mod ? strstr(far_mod, "Remote {") : NULL;
+    const char *far_setup = far_remote ? strstr(far_remote, "a=setup:") : NULL;
+    CHECK(far_setup && caller_mod && far_setup < caller_mod &&
+          strncmp(far_setup, "a=setup:active", 14) == 0);
+    /* toward the far WIC: the answer with the second W3's new credentials, still passive */
     CHECK(r.sdp && strstr(r.sdp, "a=ice-ufrag:ag02\r\n"));
     CHECK(r.sdp && strstr(r.sdp, "m=audio 40004 UDP/TLS/RTP/SAVPF 0 126\r\n"));
     CHECK(r.sdp && strstr(r.sdp, "a=recvonly\r\n"));
-    CHECK(r.sdp && strstr(r.sdp, "a=setup:active\r\n"));
+    CHECK(r.sdp && strstr(r.sdp, "a=setup:passive\r\n"));
 
     stats_res_t s = {0};
     CHECK_INT(anchor_release(a, on_stats, &s), ANCHOR_OK);
