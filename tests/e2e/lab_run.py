@@ -5,6 +5,7 @@ SIGTERM, which under ASan also means no leak)."""
 import asyncio
 import json
 import pathlib
+import re
 import sys
 import time
 
@@ -60,19 +61,36 @@ def check_correlation(lab, marker, need=("wtpf", "pcscf", "eims-agw")):
 
 # ---- 1. WIC to WIC through IMS --------------------------------------------------------------
 
+def agw_w3_to_w3_packets(lab):
+    return lab.metric("eims-agw", "agw_packets_total", 'direction="w3_to_w3"')
+
+
 async def wic_wic(lab, tmp, correlation=True):
     alice, bob = await login("alice"), await login("bob")
     am, bm = Media(), Media()
     try:
+        before = agw_w3_to_w3_packets(lab)
         await alice.send(type="call", id="ww-1", to="+33140000102", sdp=await am.offer())
         inc = await bob.expect("incoming", timeout=10)
         assert inc["from"] == "tel:+33140000101", inc
+        # anchored on both legs (DESIGN.md): each browser gets the AGW's WebRTC SDP, never the
+        # other browser's (one context, two W3 terminations)
+        assert "c=IN IP4 127.0.10.3" in inc["sdp"] and "a=ice-lite" in inc["sdp"], inc["sdp"]
         await bob.send(type="answer", id=inc["id"], sdp=await bm.answer(inc["sdp"]))
         ans = await alice.expect("answered", "ww-1", timeout=10)
+        assert "c=IN IP4 127.0.10.3" in ans["sdp"] and "a=ice-lite" in ans["sdp"], ans["sdp"]
+        fp = re.compile(r"^a=fingerprint:sha-256 (\S+)", re.M)
+        assert fp.search(ans["sdp"]).group(1) == fp.search(inc["sdp"]).group(1)  # the AGW's
+        assert lab.metric("eims-agw", "agw_terminations", 'kind="w3"') == 2
         await am.accept(ans["sdp"])
         assert await am.heard(timeout=15), f"alice hears nothing ({am.frames} frames)"
         assert await bm.heard(timeout=15), f"bob hears nothing ({bm.frames} frames)"
-        print(f"alice heard {am.loud_frames} tone frames, bob {bm.loud_frames}", flush=True)
+        relayed = agw_w3_to_w3_packets(lab) - before
+        print(f"alice heard {am.loud_frames} tone frames, bob {bm.loud_frames}; the AGW relayed "
+              f"{relayed:.0f} packets W3 to W3", flush=True)
+        # both tones crossed the AGW: at least the frames the two sides heard
+        assert relayed >= am.loud_frames + bm.loud_frames, (relayed, am.loud_frames,
+                                                             bm.loud_frames)
         await alice.send(type="hangup", id="ww-1")
         e = await alice.expect("ended", "ww-1", timeout=10)
         assert e["code"] == 200 and e["reason"] == "local hangup", e
@@ -81,10 +99,19 @@ async def wic_wic(lab, tmp, correlation=True):
         # the call left the wtpf and came back through the pcscf
         pc = lab.log("pcscf")
         assert "INVITE sip:+33140000102@" in pc, pc[-3000:]
+        # the pcscf subtracted the context of both W3 terminations
+        for _ in range(50):
+            if lab.metric("eims-agw", "agw_contexts") == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert lab.metric("eims-agw", "agw_contexts") == 0, "the AGW context is still there"
+        assert re.search(r"Context = \d+ subtracted; packets W3 sent [1-9]\d* received [1-9]\d*, "
+                         r"far W3 sent [1-9]\d* received [1-9]\d*", lab.log("pcscf")), \
+            lab.log("pcscf")[-3000:]
         if correlation:
-            # WIC to WIC is not anchored (docs/PCSCF.md: only a call with one WebRTC leg is):
-            # the AGW has nothing about it; the hss-stub has nothing per call.
-            check_correlation(lab, "outgoing call ww-1:", need=("wtpf", "pcscf"))
+            # the call's correlation id is in the wtpf, pcscf and AGW logs (the hss-stub has
+            # nothing per call)
+            check_correlation(lab, "outgoing call ww-1:")
     finally:
         for x in (am, bm):
             await x.close()

@@ -3,7 +3,9 @@
 (baresip registered through the pcscf) in a fresh network namespace with only loopback. Each test
 runs one scenario of lab_run.py in its own namespace and lab (about 1-15 s each; the whole file
 takes about 1.5 min, sanitized or not):
-- WIC to WIC through IMS (the call leaves the wtpf and comes back through the pcscf), both modes;
+- WIC to WIC through IMS (the call leaves the wtpf and comes back through the pcscf), both modes,
+  anchored in the eIMS-AGW on both legs (one context, two W3 terminations: each browser gets the
+  AGW's SDP, the tones cross the AGW W3 to W3, the context is subtracted at the hang-up);
 - WIC to the IMS phone and the IMS phone to a WIC, anchored in the eIMS-AGW, both modes, audio
   checked at both ends (aiortc: the tone; baresip: its recording of what it received), hang-up
   from either side, one correlation id in the wtpf, pcscf and eims-agw logs;
@@ -29,7 +31,8 @@ def need_baresip():
 @pytest.mark.parametrize("labdir", ["etc/lab", "etc/lab-static"])
 def test_wic_calls_wic_through_ims(tmp_path, labdir):
     out = run_in_netns("wic_wic", tmp_path, labdir)
-    assert "correlation id" in out
+    assert "packets W3 to W3" in out
+    assert "eims-agw" in out.split("correlation id", 1)[1].splitlines()[0]
 
 
 @pytest.mark.parametrize("labdir", ["etc/lab", "etc/lab-static"])
