@@ -185,3 +185,21 @@ def test_wic_to_wic_cancel_and_failure_subtract(lab):
     assert sorted(subtracted) == ["1", "2"], subtracted
     assert wait_for(lambda: pcscf.metric("pcscf_dialogs") == 0 and
                     pcscf.metric("anchor_contexts") == 0)
+
+
+def test_wic_to_wic_agw_gone_byes_both_ways(lab):
+    pcscf, agw, wtpf, cap = lab
+    c, req = call_out(wtpf)
+    wtpf.respond(req, 200, "OK", body=FAR_ANSWER, to_tag=FAR_TAG)
+    assert c.wait_final(timeout=10).status == 200
+    c.ack()
+    assert wtpf.next_request("ACK", timeout=5) is not None
+    agw.stop()  # ServiceChange Forced: both legs' media is gone
+    byes = [wtpf.next_request("BYE", timeout=10) for _ in range(2)]
+    assert all(byes), pcscf.log.read_text()[-3000:]
+    for b in byes:
+        assert "media lost" in (b.get("Reason") or "")
+        wtpf.respond(b, 200, "OK")
+    # one toward the caller (From = the far WIC's tag), one toward the callee
+    assert sorted(b.tag("From") for b in byes) == sorted([FAR_TAG, wtpf.tag])
+    assert wait_for(lambda: pcscf.metric("pcscf_dialogs") == 0)
