@@ -240,8 +240,13 @@ static void ck_start(agw_worker_t *w, agw_term_t *t, int64_t now)
 
 static void ck_next_consent(agw_term_t *t, int64_t now)
 {
-    /* RFC 7675 §5.1: every 5 s, randomised over 4-6 s */
-    t->u.w3.ck_consent = now + 4000 + (int64_t)g_random_int_range(0, 2001);
+    /* RFC 7675 §5.1: every 5 s randomised over 4-6 s, for the 30 s consent timeout; a shorter
+     * configured timeout scales the interval with it (2/15 to 1/5 of it) */
+    int64_t limit = agw_media_cfg(t->ctx->m)->consent_timeout_ms;
+    int64_t lo = limit * 4 / 30, hi = limit * 6 / 30;
+    if (lo > 4000) lo = 4000, hi = 6000;
+    if (lo < 100) lo = 100, hi = 150;
+    t->u.w3.ck_consent = now + lo + (int64_t)g_random_int_range(0, (gint32)(hi - lo + 1));
 }
 
 static const char *role_name(agw_ice_role_t r)
