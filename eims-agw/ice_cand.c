@@ -24,8 +24,7 @@ bool agw_ice_parse_candidate(const char *cand, agw_addr_t *out, uint32_t *priori
         k++;
         p += l;
     }
-    if (k < 7 || strcmp(f[1], "1") != 0 || strcasecmp(f[2], "udp") != 0 ||
-        strcmp(f[6], "typ") != 0)
+    if (k < 7 || strcmp(f[1], "1") != 0 || strcasecmp(f[2], "udp") != 0 || strcmp(f[6], "typ") != 0)
         return false;
     char *end;
     unsigned long prio = strtoul(f[3], &end, 10);

@@ -197,7 +197,7 @@ static void dtls_setup(agw_worker_t *w, agw_term_t *t)
 
 /* ---- our checks toward a lite peer (RFC 8445 §7.2, RFC 7675) -------------------------------- */
 
-#define CK_RTO_MS 500     /* RFC 8445 §14.3: RTO >= 500 ms for one pair */
+#define CK_RTO_MS 500      /* RFC 8445 §14.3: RTO >= 500 ms for one pair */
 #define CK_RTO_MAX_MS 2000 /* back-off cap while no answer comes */
 /* RFC 8445 §5.1.2.1: a peer-reflexive candidate of ours (type preference 110), component 1 */
 #define CK_PRIORITY ((110u << 24) | (65535u << 8) | (256u - 1u))
@@ -332,10 +332,8 @@ static void ck_apply(agw_worker_t *w, agw_term_t *t, const agw_w3_remote_int_t *
 {
     agw_w3_t *s = &t->u.w3;
     bool run = r->ice && r->lite && r->pwd[0];
-    bool same = run && s->role != AGW_ICE_ROLE_LITE &&
-                strcmp(s->remote_pwd, r->pwd) == 0 &&
+    bool same = run && s->role != AGW_ICE_ROLE_LITE && strcmp(s->remote_pwd, r->pwd) == 0 &&
                 (!r->cand.len || agw_addr_equal(&s->cand, &r->cand.u.sa, r->cand.len));
-    s->remote_lite = r->ice && r->lite;
     if (same) return;
     s->ck_pending = false;
     s->ck_ok = false;

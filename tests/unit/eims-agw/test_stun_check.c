@@ -100,9 +100,9 @@ TEST(request_matches_the_rfc5769_sample_fields)
     static const struct {
         uint16_t type;
         const char *hex;
-    } want[] = {{0x0006, "65 76 74 6a 3a 68 36 76 59"},    /* USERNAME evtj:h6vY */
-                {0x0024, "6e 00 01 ff"},                   /* PRIORITY (as in the vector) */
-                {0x8029, "93 2f f9 b1 51 26 3b 36"}};      /* ICE-CONTROLLED (as in the vector) */
+    } want[] = {{0x0006, "65 76 74 6a 3a 68 36 76 59"}, /* USERNAME evtj:h6vY */
+                {0x0024, "6e 00 01 ff"},                /* PRIORITY (as in the vector) */
+                {0x8029, "93 2f f9 b1 51 26 3b 36"}};   /* ICE-CONTROLLED (as in the vector) */
     for (unsigned i = 0; i < 3; i++) {
         uint16_t t, l;
         size_t v;
@@ -213,7 +213,8 @@ TEST(rfc5769_responses_validated)
         for (int bit = 0; bit < 8; bit++) {
             c = g_memdup2(m, n);
             c[k] ^= (uint8_t)(1 << bit);
-            accepted += agw_stun_check_response(c, n, tid5769, pwd5769, &r) == AGW_STUN_RESP_SUCCESS;
+            accepted +=
+                agw_stun_check_response(c, n, tid5769, pwd5769, &r) == AGW_STUN_RESP_SUCCESS;
             g_free(c);
         }
     }
@@ -239,8 +240,8 @@ static agw_stun_result_t conflict(agw_ice_role_t ours, uint64_t our_tb, bool pee
                                   uint64_t peer_tb, agw_stun_check_t *ck, agw_stun_resp_t *r,
                                   agw_stun_resp_result_t *rr)
 {
-    agw_stun_request_t rq = {"peer", "mine", "mine-password-0123456789", 1, peer_controlling,
-                             peer_tb, peer_controlling};
+    agw_stun_request_t rq = {
+        "peer", "mine", "mine-password-0123456789", 1, peer_controlling, peer_tb, peer_controlling};
     uint8_t m[AGW_STUN_REQUEST_MAX], reply[AGW_STUN_REPLY_MAX];
     size_t n = agw_stun_build_request(&rq, tid5769, m, sizeof m), rl;
     agw_ice_creds_t cr = {"mine", "mine-password-0123456789", "peer", ours, our_tb};
@@ -309,7 +310,9 @@ TEST(lite_peer_candidate_choice)
                         "3 1 tcp 2130706687 127.0.2.9 9 typ host tcptype passive",
                         "4 2 udp 2130706687 127.0.2.9 40003 typ host",
                         "5 1 udp 1694498815 127.0.2.4 40005 typ srflx raddr 0.0.0.0 rport 0",
-                        "bad", "6 1 udp -5 127.0.2.4 1 typ host", "7 1 udp 9 host.local 1 typ host",
+                        "bad",
+                        "6 1 udp -5 127.0.2.4 1 typ host",
+                        "7 1 udp 9 host.local 1 typ host",
                         NULL};
     CHECK(agw_ice_pick_candidate(c1, 9, "0.0.0.0", 9, AF_INET, &a));
     CHECK_STR(agw_addr_str(&a, s, sizeof s), "127.0.2.3:40002");
