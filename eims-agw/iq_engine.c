@@ -86,6 +86,9 @@ static void w3_remote(const sdpx_info *r, const agw_codecs_t *codecs, char *fp, 
     out->setup = setup_of(r->setup);
     out->address = r->addr;
     out->port = (uint16_t)r->port;
+    out->ice_lite = r->ice_lite;
+    out->candidates = (const char *const *)r->cands;
+    out->ncandidates = r->n_cands;
     out->codecs = *codecs;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "ice_cand.h"
 #include "ports.h"
 #include "runtime/log.h"
 #include "term.h"
@@ -646,10 +647,18 @@ static bool ice_chars(const char *s, size_t min, size_t max)
     return true;
 }
 
-static bool w3_remote_parse(const agw_w3_remote_t *r, agw_w3_remote_int_t *o, GError **err)
+static bool w3_remote_parse(const agw_media_t *m, const agw_w3_remote_t *r,
+                            agw_w3_remote_int_t *o, GError **err)
 {
     memset(o, 0, sizeof *o);
     o->ice = r->ice_ufrag && *r->ice_ufrag;
+    if (o->ice && r->ice_lite) {
+        /* a lite peer: we check its candidate with its ice-pwd (w3_term.c) */
+        o->lite = true;
+        if (r->ice_pwd) g_strlcpy(o->pwd, r->ice_pwd, sizeof o->pwd);
+        agw_ice_pick_candidate(r->candidates, r->ncandidates, r->address, r->port,
+                               strchr(m->w3_address, ':') ? AF_INET6 : AF_INET, &o->cand);
+    }
     if (o->ice) {
         /* RFC 8839 §5.4: ice-ufrag 4..256, ice-pwd 22..256 ice-chars */
         if (!ice_chars(r->ice_ufrag, 4, AGW_ICE_UFRAG_MAX) ||
@@ -693,7 +702,7 @@ agw_term_t *agw_w3_add(agw_ctx_t *c, const agw_w3_remote_t *remote, agw_w3_local
                        GError **err)
 {
     agw_w3_remote_int_t ri;
-    if (remote && !w3_remote_parse(remote, &ri, err)) return NULL;
+    if (remote && !w3_remote_parse(c->m, remote, &ri, err)) return NULL;
     agw_term_t *t = term_new(c, AGW_TERM_W3, err);
     if (!t) return NULL;
     agw_media_t *m = c->m;
@@ -739,7 +748,7 @@ bool agw_w3_modify(agw_term_t *t, const agw_w3_remote_t *remote, GError **err)
         return false;
     }
     agw_w3_remote_int_t ri;
-    if (!w3_remote_parse(remote, &ri, err)) return false;
+    if (!w3_remote_parse(t->ctx->m, remote, &ri, err)) return false;
     agw_setup_t mine = t->u.w3.local_setup; /* immutable after add */
     if ((mine == AGW_SETUP_ACTPASS && ri.setup == AGW_SETUP_ACTPASS) ||
         (mine == AGW_SETUP_ACTIVE && ri.setup == AGW_SETUP_ACTIVE) ||

@@ -142,8 +142,11 @@ typedef struct {
     const char *ice_pwd;
     const char *fingerprint; /* "sha-256 AB:CD:..." (a=fingerprint value); NULL = not yet known */
     agw_setup_t setup;       /* the peer's a=setup */
-    const char *address;     /* c= / m= address and port: used only without ICE */
+    const char *address;     /* c= / m= address and port: without ICE, or a lite peer's default */
     uint16_t port;
+    bool ice_lite;                 /* a=ice-lite: the peer never checks, we run the checks */
+    const char *const *candidates; /* a=candidate values (no "candidate:"), for a lite peer */
+    size_t ncandidates;
     agw_codecs_t codecs;    /* payload types as numbered on this leg */
     unsigned srtp_profiles; /* restrict the DTLS offer (AGW_SRTP_MASK bits); 0 = engine's */
 } agw_w3_remote_t;

@@ -1,4 +1,5 @@
-/* ICE-lite check answering (see stun.h): the RFC 5389 subset a lite agent needs. */
+/* ICE check answering and, toward lite peers, our own checks (see stun.h): the RFC 5389 subset
+ * ICE needs. */
 #include "stun.h"
 
 #include <arpa/inet.h>
@@ -60,14 +61,18 @@ typedef struct {
     size_t username, username_len; /* value offsets */
     size_t mi;                     /* offset of the MESSAGE-INTEGRITY attribute header, 0 = none */
     size_t fp;                     /* offset of the FINGERPRINT attribute header, 0 = none */
-    bool use_candidate, controlling;
+    size_t xma, xma_len;           /* XOR-MAPPED-ADDRESS value (responses) */
+    size_t ec, ec_len;             /* ERROR-CODE value (responses) */
+    bool use_candidate, controlling, controlled, has_tb;
+    uint64_t tie_breaker; /* ICE-CONTROLLING / ICE-CONTROLLED value */
     uint32_t priority;
     unsigned nunknown;
     uint16_t unknown[8];
 } attrs_t;
 
-/* Walks the attributes; false if their lengths do not add up. */
-static bool parse_attrs(const uint8_t *m, size_t len, attrs_t *a)
+/* Walks the attributes; false if their lengths do not add up. `response`: XOR-MAPPED-ADDRESS,
+ * ERROR-CODE and UNKNOWN-ATTRIBUTES are known (in a request they stay unknown: 420). */
+static bool parse_attrs(const uint8_t *m, size_t len, attrs_t *a, bool response)
 {
     memset(a, 0, sizeof *a);
     size_t off = HDR;
@@ -102,11 +107,25 @@ static bool parse_attrs(const uint8_t *m, size_t len, attrs_t *a)
             a->use_candidate = true;
             break;
         case A_ICE_CONTROLLING:
-            a->controlling = true;
-            break;
         case A_ICE_CONTROLLED:
+            if (type == A_ICE_CONTROLLING)
+                a->controlling = true;
+            else
+                a->controlled = true;
+            if (alen == 8) {
+                a->has_tb = true;
+                a->tie_breaker = (uint64_t)get32(m + v) << 32 | get32(m + v + 4);
+            }
+            break;
+        case A_XOR_MAPPED_ADDRESS:
+        case A_ERROR_CODE:
+        case A_UNKNOWN_ATTRIBUTES:
+            if (!response) goto unknown;
+            if (type == A_XOR_MAPPED_ADDRESS) a->xma = v, a->xma_len = alen;
+            if (type == A_ERROR_CODE) a->ec = v, a->ec_len = alen;
             break;
         default:
+        unknown:
             /* §15: types 0x0000-0x7FFF are comprehension-required */
             if (type < 0x8000 && a->nunknown < sizeof a->unknown / sizeof a->unknown[0])
                 a->unknown[a->nunknown++] = type;
@@ -163,7 +182,10 @@ static size_t error_response(const uint8_t *req, uint8_t *r, int code, const att
     static const struct {
         int code;
         const char *reason;
-    } phrases[] = {{400, "Bad Request"}, {401, "Unauthorized"}, {420, "Unknown Attribute"}};
+    } phrases[] = {{400, "Bad Request"},
+                   {401, "Unauthorized"},
+                   {420, "Unknown Attribute"},
+                   {487, "Role Conflict"}};
     const char *reason = "";
     for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
         if (phrases[i].code == code) reason = phrases[i].reason;
@@ -213,7 +235,7 @@ agw_stun_result_t agw_stun_answer(const agw_ice_creds_t *cr, const uint8_t *m, s
         (size_t)get16(m + 2) + HDR != len)
         return AGW_STUN_IGNORE;
     attrs_t a;
-    if (!parse_attrs(m, len, &a)) return AGW_STUN_IGNORE;
+    if (!parse_attrs(m, len, &a, false)) return AGW_STUN_IGNORE;
     /* §7.3: a FINGERPRINT that does not match means this is not STUN; RFC 8445 §7.2.2 requires
      * it in checks. Either way nothing is answered (no reflection toward forged sources). */
     if (!a.fp || get32(m + a.fp + 4) != agw_stun_fingerprint(m, a.fp)) return AGW_STUN_IGNORE;
@@ -257,9 +279,25 @@ agw_stun_result_t agw_stun_answer(const agw_ice_creds_t *cr, const uint8_t *m, s
         *reply_len = error_response(m, reply, 420, &a, cr->local_pwd);
         return AGW_STUN_REJECT;
     }
-    /* Success: XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY (our pwd), FINGERPRINT (RFC 8445 §7.3.1.3).
-     * A lite agent is always controlled (§6.1.1): ICE-CONTROLLED from the peer is not a conflict
-     * we resolve, the full peer is expected to be controlling. */
+    /* RFC 8445 §7.3.1.1 role conflict, only when we took a role ourselves (the peer is lite).
+     * As a lite agent facing a full one we are always controlled (§6.1.1): ICE-CONTROLLED from
+     * that peer is not a conflict we resolve, the full peer is expected to be controlling. */
+    if (cr->role != AGW_ICE_ROLE_LITE && a.has_tb) {
+        bool we_control = cr->role == AGW_ICE_ROLE_CONTROLLING;
+        bool conflict = we_control ? a.controlling : a.controlled;
+        if (conflict) {
+            /* the larger tie-breaker controls */
+            bool keep = we_control ? cr->tie_breaker >= a.tie_breaker
+                                   : cr->tie_breaker < a.tie_breaker;
+            if (keep) {
+                check->error = 487;
+                *reply_len = error_response(m, reply, 487, &a, cr->local_pwd);
+                return AGW_STUN_REJECT;
+            }
+            check->switch_role = true;
+        }
+    }
+    /* Success: XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY (our pwd), FINGERPRINT (RFC 8445 §7.3.1.3). */
     put16(reply, BINDING_SUCCESS);
     memcpy(reply + 4, m + 4, 16);
     uint8_t xa[20];
@@ -270,6 +308,101 @@ agw_stun_result_t agw_stun_answer(const agw_ice_creds_t *cr, const uint8_t *m, s
     off = append_attr(reply, off, A_MESSAGE_INTEGRITY, mac, 20);
     *reply_len = finish_fingerprint(reply, off);
     return AGW_STUN_SUCCESS;
+}
+
+/* ---- our checks ----------------------------------------------------------------------------- */
+
+size_t agw_stun_build_request(const agw_stun_request_t *r, const uint8_t tid[12], uint8_t *out,
+                              size_t cap)
+{
+    if (!r->local_ufrag || !r->remote_ufrag || !r->remote_pwd || !*r->remote_pwd) return 0;
+    size_t ll = strlen(r->local_ufrag), rl = strlen(r->remote_ufrag);
+    if (!ll || !rl || ll > AGW_ICE_UFRAG_MAX || rl > AGW_ICE_UFRAG_MAX) return 0;
+    size_t ul = rl + 1 + ll;
+    /* header, USERNAME (padded), PRIORITY, ICE-CONTROLL*, USE-CANDIDATE, MI, FINGERPRINT */
+    size_t need = HDR + 4 + ((ul + 3u) & ~3u) + 8 + 12 + 4 + 24 + 8;
+    if (need > cap) return 0;
+    put16(out, BINDING_REQUEST);
+    put32(out + 4, COOKIE);
+    memcpy(out + 8, tid, 12);
+    uint8_t user[2 * AGW_ICE_UFRAG_MAX + 1];
+    memcpy(user, r->remote_ufrag, rl); /* RFC 8445 §7.2.2: "<remote ufrag>:<local ufrag>" */
+    user[rl] = ':';
+    memcpy(user + rl + 1, r->local_ufrag, ll);
+    size_t off = append_attr(out, HDR, A_USERNAME, user, (uint16_t)ul);
+    uint8_t v[8];
+    put32(v, r->priority);
+    off = append_attr(out, off, A_PRIORITY, v, 4);
+    put32(v, (uint32_t)(r->tie_breaker >> 32));
+    put32(v + 4, (uint32_t)r->tie_breaker);
+    off = append_attr(out, off, r->controlling ? A_ICE_CONTROLLING : A_ICE_CONTROLLED, v, 8);
+    if (r->controlling && r->use_candidate) off = append_attr(out, off, A_USE_CANDIDATE, NULL, 0);
+    uint8_t mac[20];
+    set_length(out, off + 24);
+    if (!hmac(out, off, r->remote_pwd, mac)) return 0;
+    off = append_attr(out, off, A_MESSAGE_INTEGRITY, mac, 20);
+    return finish_fingerprint(out, off);
+}
+
+bool agw_stun_is_response(const uint8_t *m, size_t len)
+{
+    /* RFC 5389 §6: class bits C1 (0x0100) set for success (10) and error (11) responses */
+    return len >= HDR && (m[0] & 0xc0) == 0 && (get16(m) & 0x0100) != 0;
+}
+
+static bool xor_mapped_decode(const uint8_t *m, const uint8_t *v, size_t vl, agw_stun_resp_t *o)
+{
+    if (vl < 4) return false;
+    uint16_t port = (uint16_t)(get16(v + 2) ^ (COOKIE >> 16));
+    if (v[1] == 1 && vl == 8) {
+        struct sockaddr_in *s = (struct sockaddr_in *)&o->mapped;
+        s->sin_family = AF_INET;
+        s->sin_port = htons(port);
+        s->sin_addr.s_addr = htonl(get32(v + 4) ^ COOKIE);
+        o->mapped_len = sizeof *s;
+        return true;
+    }
+    if (v[1] == 2 && vl == 20) {
+        struct sockaddr_in6 *s = (struct sockaddr_in6 *)&o->mapped;
+        s->sin6_family = AF_INET6;
+        s->sin6_port = htons(port);
+        for (int i = 0; i < 16; i++)
+            s->sin6_addr.s6_addr[i] = v[4 + i] ^ m[4 + i]; /* cookie + transaction id */
+        o->mapped_len = sizeof *s;
+        return true;
+    }
+    return false;
+}
+
+agw_stun_resp_result_t agw_stun_check_response(const uint8_t *m, size_t len,
+                                               const uint8_t tid[12], const char *remote_pwd,
+                                               agw_stun_resp_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (len < HDR || (m[0] & 0xc0) || get32(m + 4) != COOKIE || (get16(m + 2) & 3) ||
+        (size_t)get16(m + 2) + HDR != len)
+        return AGW_STUN_RESP_IGNORE;
+    uint16_t type = get16(m);
+    if (type != BINDING_SUCCESS && type != BINDING_ERROR) return AGW_STUN_RESP_IGNORE;
+    if (memcmp(m + 8, tid, 12) != 0) return AGW_STUN_RESP_IGNORE; /* not our transaction */
+    attrs_t a;
+    if (!parse_attrs(m, len, &a, true)) return AGW_STUN_RESP_IGNORE;
+    /* RFC 8445 §7.2.2 / §7.3.1.3: ICE responses carry FINGERPRINT */
+    if (!a.fp || get32(m + a.fp + 4) != agw_stun_fingerprint(m, a.fp)) return AGW_STUN_RESP_IGNORE;
+    if (a.ec && a.ec_len >= 4) out->error = (m[a.ec + 2] & 7) * 100 + m[a.ec + 3] % 100;
+    /* RFC 5389 §10.1.3: without a matching MESSAGE-INTEGRITY the response never arrived */
+    uint8_t mac[20];
+    if (!remote_pwd || !*remote_pwd || !a.mi || !hmac(m, a.mi, remote_pwd, mac) ||
+        gnutls_memcmp(mac, m + a.mi + 4, 20) != 0)
+        return AGW_STUN_RESP_IGNORE;
+    if (type == BINDING_ERROR) {
+        if (!out->error) return AGW_STUN_RESP_IGNORE; /* §15.6: an error names its code */
+        return AGW_STUN_RESP_ERROR;
+    }
+    /* §7.3.3: unknown comprehension-required attributes in a success response: discard */
+    if (a.nunknown || !a.xma || !xor_mapped_decode(m, m + a.xma, a.xma_len, out))
+        return AGW_STUN_RESP_IGNORE;
+    return AGW_STUN_RESP_SUCCESS;
 }
 
 void agw_ice_random_creds(char *ufrag, size_t ulen, char *pwd, size_t plen)

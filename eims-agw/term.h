@@ -115,6 +115,19 @@ typedef struct {
     bool nominated;
     int64_t last_consent;
     bool consent_lost;
+    /* Our own checks, only toward a lite peer (RFC 8445 §6.1.1: toward a lite agent we act as
+     * the full one; RFC 7675 consent from the answers to them). role LITE = we only answer. */
+    agw_ice_role_t role;
+    uint64_t tie_breaker;
+    char remote_pwd[AGW_ICE_PWD_MAX + 1];
+    agw_addr_t cand;  /* the peer's candidate we check (SDP, or peer-reflexive) */
+    bool ck_pending;  /* a transaction is in flight (retransmitted from the timer list) */
+    bool ck_nominate; /* it carries USE-CANDIDATE */
+    bool ck_ok;       /* a check toward `cand` succeeded */
+    uint8_t ck_tid[12];
+    unsigned ck_sent;   /* transmissions of the pending transaction */
+    int64_t ck_next;    /* its next retransmission */
+    int64_t ck_consent; /* when the next consent check is due */
     /* DTLS */
     agw_dtls_t *dtls;
     bool dtls_client;
@@ -219,10 +232,14 @@ typedef struct {
     agw_addr_t addr;
     agw_codecs_t codecs;
     unsigned profiles;
+    bool lite;                     /* a=ice-lite: we run the checks */
+    char pwd[AGW_ICE_PWD_MAX + 1]; /* the peer's ice-pwd (keys our checks) */
+    agw_addr_t cand;               /* its candidate (len 0: none usable) */
 } agw_w3_remote_int_t;
 void agw_w3_init(agw_term_t *t);
 void agw_w3_apply_remote(agw_worker_t *w, agw_term_t *t, const agw_w3_remote_int_t *r);
 void agw_w3_rx(agw_worker_t *w, agw_term_t *t, uint8_t *buf, size_t len, const agw_addr_t *src);
+/* Runs from the worker's 10 ms timer list: DTLS retransmissions and our STUN retransmissions. */
 void agw_w3_dtls_timer(agw_worker_t *w, agw_term_t *t, int64_t now);
 void agw_w3_housekeeping(agw_worker_t *w, agw_term_t *t, int64_t now);
 void agw_w3_clear(agw_worker_t *w, agw_term_t *t);

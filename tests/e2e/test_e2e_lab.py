@@ -65,12 +65,10 @@ def test_diversion_back_into_ims(tmp_path):
     assert "<sip:+33150000202@ims.lab;user=phone;cause=408>;index=1.1" in inv, inv
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "node bug: the call diverted by the wtpf back into IMS is anchored twice in the same AGW "
-    "(Iq contexts 1 and 2, one per W8 leg); the two W3 terminations facing each other through "
-    "the wtpf are both ICE-lite (actpass / active), so neither sends a connectivity check, DTLS "
-    "never starts and neither phone receives audio (AGW: W3 rx 0 tx 0, RTP 'dropped 127')"))
 def test_diversion_back_into_ims_media(tmp_path):
+    """The diverted call is anchored twice in the same AGW (one context per W8 leg); the two W3
+    terminations face each other and are both ICE-lite, so each runs the checks toward the other
+    (docs/AGW-MEDIA.md, ICE): both phones record the other's tone."""
     need_baresip()
     run_in_netns("divert_to_ims_media", tmp_path)
 

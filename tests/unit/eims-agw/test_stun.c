@@ -99,7 +99,8 @@ TEST(rfc5769_vector_answered)
     size_t n = unit_hex(rfc5769_req, req, sizeof req), rl;
     CHECK_INT(n, 108);
     struct sockaddr_in src = src4("192.0.2.1", 32853);
-    agw_ice_creds_t cr = {"evtj", pwd5769, NULL}; /* remote ufrag not known yet */
+    /* remote ufrag not known yet */
+    agw_ice_creds_t cr = {"evtj", pwd5769, NULL, AGW_ICE_ROLE_LITE, 0};
     agw_stun_check_t ck;
     CHECK_INT(agw_stun_answer(&cr, req, n, (struct sockaddr *)&src, sizeof src, reply, &rl, &ck),
               AGW_STUN_SUCCESS);
@@ -131,23 +132,23 @@ TEST(wrong_credentials_rejected)
     struct sockaddr_in src = src4("192.0.2.1", 32853);
     agw_stun_check_t ck;
     /* another fork's ufrag after the answer was installed (SPECS §6.5) */
-    agw_ice_creds_t fork = {"evtj", pwd5769, "zzzz"};
+    agw_ice_creds_t fork = {"evtj", pwd5769, "zzzz", AGW_ICE_ROLE_LITE, 0};
     CHECK_INT(agw_stun_answer(&fork, req, n, (struct sockaddr *)&src, sizeof src, reply, &rl, &ck),
               AGW_STUN_REJECT);
     CHECK_INT(ck.error, 401);
     check_error(reply, rl, 401);
     /* a ufrag that is a prefix of the right one */
-    agw_ice_creds_t prefix = {"evtj", pwd5769, "h6v"};
+    agw_ice_creds_t prefix = {"evtj", pwd5769, "h6v", AGW_ICE_ROLE_LITE, 0};
     CHECK_INT(
         agw_stun_answer(&prefix, req, n, (struct sockaddr *)&src, sizeof src, reply, &rl, &ck),
         AGW_STUN_REJECT);
     /* our password differs: MESSAGE-INTEGRITY fails */
-    agw_ice_creds_t pw = {"evtj", "VOkJxbRl1RmTxUk/WvJxBu", NULL};
+    agw_ice_creds_t pw = {"evtj", "VOkJxbRl1RmTxUk/WvJxBu", NULL, AGW_ICE_ROLE_LITE, 0};
     CHECK_INT(agw_stun_answer(&pw, req, n, (struct sockaddr *)&src, sizeof src, reply, &rl, &ck),
               AGW_STUN_REJECT);
     CHECK_INT(ck.error, 401);
     /* addressed to another termination's ufrag */
-    agw_ice_creds_t other = {"evtk", pwd5769, NULL};
+    agw_ice_creds_t other = {"evtk", pwd5769, NULL, AGW_ICE_ROLE_LITE, 0};
     CHECK_INT(agw_stun_answer(&other, req, n, (struct sockaddr *)&src, sizeof src, reply, &rl, &ck),
               AGW_STUN_REJECT);
     /* a flipped bit: FINGERPRINT fails, the datagram is not STUN, no answer */
@@ -162,7 +163,7 @@ TEST(garbage_and_non_requests_ignored)
     uint8_t reply[AGW_STUN_REPLY_MAX], junk[64];
     size_t rl;
     struct sockaddr_in src = src4("127.0.0.1", 1);
-    agw_ice_creds_t cr = {"evtj", pwd5769, NULL};
+    agw_ice_creds_t cr = {"evtj", pwd5769, NULL, AGW_ICE_ROLE_LITE, 0};
     agw_stun_check_t ck;
     for (unsigned i = 0; i < sizeof junk; i++)
         junk[i] = (uint8_t)(i * 37);
@@ -263,7 +264,7 @@ TEST(nomination_consent_and_ipv6)
     size_t n = build_request(req, user, pwd, true, 0), rl;
     struct sockaddr_in6 src6 = {.sin6_family = AF_INET6, .sin6_port = htons(50000)};
     inet_pton(AF_INET6, "2001:db8::7", &src6.sin6_addr);
-    agw_ice_creds_t cr = {ufrag, pwd, "Bs+R"};
+    agw_ice_creds_t cr = {ufrag, pwd, "Bs+R", AGW_ICE_ROLE_LITE, 0};
     agw_stun_check_t ck;
     CHECK_INT(agw_stun_answer(&cr, req, n, (struct sockaddr *)&src6, sizeof src6, reply, &rl, &ck),
               AGW_STUN_SUCCESS);
@@ -347,7 +348,7 @@ TEST(truncations_never_read_past_the_datagram)
     uint8_t req[300], reply[AGW_STUN_REPLY_MAX];
     size_t n = build_request(req, user, pwd, true, 0), rl;
     struct sockaddr_in src = src4("10.0.0.1", 1);
-    agw_ice_creds_t cr = {ufrag, pwd, NULL};
+    agw_ice_creds_t cr = {ufrag, pwd, NULL, AGW_ICE_ROLE_LITE, 0};
     agw_stun_check_t ck;
     unsigned accepted = 0;
     for (size_t k = 0; k < n; k++) {

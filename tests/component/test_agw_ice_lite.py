@@ -1,0 +1,206 @@
+"""The eims-agw facing an ICE-lite peer (docs/AGW-MEDIA.md, ICE): it runs the connectivity checks
+itself (controlling, USE-CANDIDATE), keeps consent with its own checks (RFC 7675) and reports
+consent loss when the peer stops answering.
+
+1. The diverted-call bug: one AGW holds two contexts like a call that leaves IMS through the
+   wtpf and comes back (ctx1 = RTP A <-> W3#1, ctx2 = W3#2 <-> RTP B, W3#2's Remote = W3#1's
+   Local (ice-lite, actpass), W3#1's Remote = W3#2's Local (ice-lite, active)). Both W3
+   terminations are lite and face each other; tones go A -> B and B -> A through two DTLS-SRTP
+   hops, Subtract statistics agree, and tshark decodes every STUN/DTLS packet cleanly.
+2. A hand-driven lite peer (aioice's STUN codec) checks the requests' attributes and credentials,
+   sees retransmissions and consent checks, then goes silent: ice/cfail Notify.
+
+Driven over Iq with the test MGC (iq_mgc.py); audio helpers from test_agw_media.py."""
+import asyncio
+import re
+import socket
+import time
+
+import pytest
+
+from conftest import Capture, Node, tshark
+from iq_mgc import FP_WIC, Mgc, modify_remote, sdp_lines, term_ids
+from test_agw_iq import ADMIN, AGW, MGC, PROFILE, RTP, W3, agw_conf
+from test_agw_iq_media import (RTP_TEMPLATE, add_rtp, add_w3, crlf_free, phone_sdp, sdp_attr,
+                               stats_of, w3_template)
+from test_agw_media import ImsPeer, dominant_frequency, numpy
+
+PHONE_A = "127.0.21.54"
+PHONE_B = "127.0.21.56"
+LITE_PEER = "127.0.21.57"
+
+
+def rtp_port(local):
+    return int(re.search(r"^m=audio (\d+) RTP/AVP", local, re.M).group(1))
+
+
+async def both_tones(a, dest_a, b, dest_b):
+    await asyncio.gather(a.asend_tone(dest_a, 1000, 150), b.asend_tone(dest_b, 600, 150))
+    await asyncio.sleep(0.5)
+    a.drain()
+    b.drain()
+
+
+def test_two_lite_terminations_facing_each_other_carry_audio(tmp_path):
+    if numpy is None:
+        pytest.skip("python3-numpy is needed by the tone measurement")
+    cap = Capture(tmp_path / "lite.pcap", f"udp and host {W3}")
+    mgc = Mgc(MGC, profile=PROFILE)
+    node = Node("eims-agw", agw_conf(port_min=40600, port_max=40699, no_media=0), tmp_path,
+                admin=f"{AGW}:{ADMIN}").start()
+    a, b = ImsPeer(PHONE_A), ImsPeer(PHONE_B)
+    try:
+        mgc.registered()
+        # ctx1: phone A's offer on RTP#1, the AGW offers W3#1 (actpass, ice-lite) toward the wtpf
+        rep = mgc.request(add_rtp(RTP_TEMPLATE, phone_sdp(a)))
+        assert rep.errors() == [], rep
+        ctx1, rtp1, rtp1_local = rep.contexts()[0], term_ids(rep)[0], rep.locals()[0]
+        rep = mgc.request(add_w3(w3_template("actpass", "0"), cid="div-1", ctx=ctx1))
+        assert rep.errors() == [], rep
+        w3_1, offer = term_ids(rep)[0], crlf_free(rep.locals()[0])
+        assert "a=ice-lite" in sdp_lines(offer) and sdp_attr(offer, "setup") == "actpass"
+        # ctx2: the wtpf diverts: W3#1's offer comes back as W3#2's Remote; phone B answers
+        rep = mgc.request(add_w3(w3_template("$", "0"), offer, cid="div-2"))
+        assert rep.errors() == [], rep
+        ctx2, w3_2, answer = rep.contexts()[0], term_ids(rep)[0], crlf_free(rep.locals()[0])
+        assert sdp_attr(answer, "setup") == "active" and "a=ice-lite" in sdp_lines(answer)
+        rep = mgc.request(add_rtp(RTP_TEMPLATE, phone_sdp(b), ctx=ctx2))
+        assert rep.errors() == [], rep
+        rtp2, rtp2_local = term_ids(rep)[0], rep.locals()[0]
+        time.sleep(0.5)  # ringing: W3#1 has no answer yet, the early ClientHello is held
+        rep = mgc.request(modify_remote(ctx1, w3_1, answer))
+        assert rep.errors() == [], rep
+        deadline = time.time() + 10
+        while node.metric("agw_dtls_handshakes_total", 'result="ok"') < 2:
+            assert time.time() < deadline, "DTLS did not complete:\n" + node.log.read_text()[-3000:]
+            time.sleep(0.05)
+        asyncio.run(asyncio.wait_for(both_tones(a, (RTP, rtp_port(rtp1_local)), b,
+                                                (RTP, rtp_port(rtp2_local))), 20))
+        rep1 = mgc.request(f"  Context = {ctx1} {{ Subtract = * }}")
+        rep2 = mgc.request(f"  Context = {ctx2} {{ Subtract = * }}")
+        assert rep1.errors() == [] and rep2.errors() == [], (rep1, rep2)
+        log = node.log.read_text()
+    finally:
+        a.close()
+        b.close()
+        node.stop()
+        mgc.close()
+        pcap = cap.stop()
+    tone_at_b, tone_at_a = dominant_frequency(b.samples()), dominant_frequency(a.samples())
+    assert abs(tone_at_b - 1000) < 15 and abs(tone_at_a - 600) < 15, (tone_at_a, tone_at_b)
+    s_rtp1, s_w3_1 = stats_of(rep1, rtp1), stats_of(rep1, w3_1)
+    s_w3_2, s_rtp2 = stats_of(rep2, w3_2), stats_of(rep2, rtp2)
+    # A -> B: every packet of A crossed RTP#1, W3#1 (SRTP out), W3#2 (SRTP in), RTP#2
+    assert (a.sent == s_rtp1["rtp/pr"] == s_w3_1["rtp/ps"] == s_w3_2["rtp/pr"] == s_rtp2["rtp/ps"]
+            == len(b.received)), (a.sent, s_rtp1, s_w3_1, s_w3_2, s_rtp2, len(b.received))
+    assert (b.sent == s_rtp2["rtp/pr"] == s_w3_2["rtp/ps"] == s_w3_1["rtp/pr"] == s_rtp1["rtp/ps"]
+            == len(a.received)), (b.sent, s_rtp1, s_w3_1, s_w3_2, s_rtp2, len(a.received))
+    assert s_w3_1["rtp/pl"] == 0 and s_w3_2["rtp/pl"] == 0
+    assert s_w3_1["nt/or"] == s_w3_2["nt/os"] == 172 * b.sent
+    assert "the peer is ICE-lite, checking" in log and "succeeded" in log, log[-3000:]
+    # the wire: STUN Binding requests with ICE-CONTROLLING/USE-CANDIDATE from both sides (one
+    # of them gives up its role after a 487 or a tie-breaker), DTLS, SRTP; nothing malformed
+    bad = tshark(pcap, "-Y", "_ws.malformed || _ws.expert.severity == error")
+    assert bad.strip() == "", bad
+    reqs = tshark(pcap, "-Y", "stun.type == 0x0001", "-T", "fields", "-e", "udp.srcport",
+                  "-e", "stun.att.type").splitlines()
+    assert len({r.split("\t")[0] for r in reqs}) == 2, reqs  # both W3 ports checked
+    assert any("0x0025" in r and "0x802a" in r and "0x8028" in r and "0x0008" in r
+               for r in reqs), reqs
+    assert tshark(pcap, "-Y", "dtls.handshake.type == 1", "-T", "fields", "-e", "frame.number")
+
+
+def lite_sdp(port, ufrag, pwd):
+    return f"""v=0
+o=- 1 1 IN IP4 {LITE_PEER}
+s=-
+t=0 0
+a=ice-lite
+m=audio {port} UDP/TLS/RTP/SAVPF 0
+c=IN IP4 0.0.0.0
+a=mid:0
+a=rtcp-mux
+a=ice-ufrag:{ufrag}
+a=ice-pwd:{pwd}
+a=fingerprint:sha-256 {FP_WIC}
+a=setup:active
+a=candidate:1 1 udp 2130706431 {LITE_PEER} {port} typ host
+a=end-of-candidates
+a=rtpmap:0 PCMU/8000
+"""
+
+
+def test_checks_toward_a_lite_peer_retransmissions_consent_and_loss(tmp_path):
+    """A lite peer of ours (aioice codec): the AGW's checks carry USERNAME peer:agw, PRIORITY,
+    ICE-CONTROLLING, USE-CANDIDATE, MESSAGE-INTEGRITY with the peer's pwd and FINGERPRINT; an
+    unanswered check is retransmitted with the same transaction id; once answered, consent checks
+    (new transaction ids, no USE-CANDIDATE) follow at consent_timeout x 4-6/30; when the peer goes
+    silent the MGC gets ice/cfail."""
+    from aioice import stun
+    mgc = Mgc(MGC, profile=PROFILE)
+    node = Node("eims-agw", agw_conf(port_min=40700, port_max=40799, no_media=0,
+                                     media_extra="consent_timeout = 3;"),
+                tmp_path, admin=f"{AGW}:{ADMIN}").start()
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind((LITE_PEER, 0))
+    peer.settimeout(3)
+    pwd = "litepeerpassword01234567"
+    try:
+        mgc.registered()
+        body = add_w3(w3_template("$", "0"), lite_sdp(peer.getsockname()[1], "lite", pwd)).replace(
+            "        }\n      }\n    }\n  }",
+            "        }\n      },\n      Events = 21 { ice/cfail }\n    }\n  }")
+        rep = mgc.request(body)
+        assert rep.errors() == [], rep
+        local = rep.locals()[0]
+        agw_ufrag = sdp_attr(local, "ice-ufrag")
+        agw_port = int(re.search(r"^m=audio (\d+)", local, re.M).group(1))
+
+        def receive():
+            data, src = peer.recvfrom(2048)
+            assert src == (W3, agw_port)
+            msg = stun.parse_message(data, integrity_key=pwd.encode())  # checks MI and FINGERPRINT
+            assert msg.message_class == stun.Class.REQUEST
+            assert msg.attributes["USERNAME"] == f"lite:{agw_ufrag}"
+            assert "FINGERPRINT" in msg.attributes and "MESSAGE-INTEGRITY" in msg.attributes
+            assert msg.attributes["PRIORITY"] == (110 << 24) | (65535 << 8) | 255
+            assert "ICE-CONTROLLING" in msg.attributes and "ICE-CONTROLLED" not in msg.attributes
+            return msg, time.time()
+
+        first, t0 = receive()
+        assert "USE-CANDIDATE" in first.attributes
+        again, t1 = receive()  # not answered: retransmitted after the 500 ms RTO
+        assert again.transaction_id == first.transaction_id and 0.35 < t1 - t0 < 1.0, t1 - t0
+        resp = stun.Message(message_method=stun.Method.BINDING,
+                            message_class=stun.Class.RESPONSE,
+                            transaction_id=again.transaction_id)
+        resp.attributes["XOR-MAPPED-ADDRESS"] = (W3, agw_port)
+        resp.add_message_integrity(pwd.encode())
+        peer.sendto(bytes(resp), (W3, agw_port))
+        # consent checks: new transactions, no USE-CANDIDATE once nominated, 0.4-0.6 s apart
+        # (plus the 250 ms housekeeping tick); all answered
+        ids, times = {first.transaction_id}, []
+        for _ in range(4):
+            msg, t = receive()
+            assert "USE-CANDIDATE" not in msg.attributes
+            assert msg.transaction_id not in ids
+            ids.add(msg.transaction_id)
+            times.append(t)
+            ok = stun.Message(message_method=stun.Method.BINDING,
+                              message_class=stun.Class.RESPONSE,
+                              transaction_id=msg.transaction_id)
+            ok.attributes["XOR-MAPPED-ADDRESS"] = (W3, agw_port)
+            ok.add_message_integrity(pwd.encode())
+            peer.sendto(bytes(ok), (W3, agw_port))
+        gaps = [y - x for x, y in zip(times, times[1:])]
+        assert all(0.3 < g < 1.2 for g in gaps), gaps
+        # the peer goes silent: consent lost after 3 s, reported with the armed RequestID
+        start = mgc.mark()
+        n = mgc.wait_for(lambda m: m.is_notify() and "ice/cfail" in m.text, 6, start)
+        assert re.search(r"ObservedEvents = 21 \{\s*\d{8}T\d{8}:ice/cfail", n.text), n
+        assert time.time() - times[-1] > 2.5
+        assert "consent lost" in node.log.read_text()
+    finally:
+        peer.close()
+        node.stop()
+        mgc.close()
