@@ -89,9 +89,10 @@ static bool has_event(const GPtrArray *events, const char *name)
 
 /* Applies Local/Remote/Mode/Events of `d` to `t` (just reserved by Add with d's Remote, or
  * existing): all or nothing. On success *reply_local is the Local to answer (borrowed from t)
- * when d had a Local. */
-static bool apply(iq_cmd *c, iq_term *t, iq_desc *d, bool is_add, const char **reply_local,
-                  iq_err *e)
+ * when d had a Local. `remote_pre`: d's Remote already parsed and checked by the caller
+ * (ownership taken whatever the outcome), or NULL to parse d->remote here. */
+static bool apply(iq_cmd *c, iq_term *t, iq_desc *d, bool is_add, sdpx_info *remote_pre,
+                  const char **reply_local, iq_err *e)
 {
     const iq_media *m = iq_table_media(c->tb);
     char reason[IQ_REASON_MAX] = "";
@@ -100,7 +101,10 @@ static bool apply(iq_cmd *c, iq_term *t, iq_desc *d, bool is_add, const char **r
 
     sdpx_info remote = {.audio = -1};
     bool new_remote = false;
-    if (d->remote) {
+    if (remote_pre) {
+        remote = *remote_pre; /* d->remote, already checked (ownership taken) */
+        new_remote = true;
+    } else if (d->remote) {
         if ((code = iq_sdp_check_remote(d->remote, t->kind, &remote, reason, sizeof reason)))
             return iq_err_set(e, code, "%s", reason);
         new_remote = true;
@@ -118,7 +122,9 @@ static bool apply(iq_cmd *c, iq_term *t, iq_desc *d, bool is_add, const char **r
                          .setup = iq_sdp_choose_setup(rem),
                          .tls_id = tls_id,
                          .sess_id = (uint64_t)(g_get_real_time() / G_USEC_PER_SEC),
-                         .candidates = t->kind == IQ_TERM_W3};
+                         .candidates = t->kind == IQ_TERM_W3,
+                         /* Add (iq_sdp_add_prepare) and Modify (iq_sdp_term_kind) parsed it */
+                         .checked = true};
         code = iq_sdp_fill_local(d->local, t->kind, &f, &filled, reason, sizeof reason);
         if (!code && sdpx_classify(filled, strlen(filled), SDPX_F_LENIENT, &local) != SDPX_OK)
             code = 500, g_strlcpy(reason, "filled Local does not parse", sizeof reason);
@@ -274,20 +280,14 @@ static bool cmd_add(act_t *a, const h248_command *cmd, iq_err *e)
     }
     iq_term_kind kind;
     char reason[IQ_REASON_MAX];
-    unsigned code = iq_sdp_term_kind(d.local, d.remote, d.realm, c->access_realm, c->core_realm,
-                                     &kind, reason, sizeof reason);
+    /* What the media plane needs to reserve: the peer's SDP (then we answer) and our codecs;
+     * each SDP parsed once (the Remote is handed on to apply()). */
+    sdpx_info remote, tmpl;
+    bool have_remote;
+    unsigned code =
+        iq_sdp_add_prepare(d.local, d.remote, d.realm, c->access_realm, c->core_realm, &kind,
+                           &tmpl, &remote, &have_remote, reason, sizeof reason);
     if (code) {
-        iq_desc_clear(&d);
-        return iq_err_set(e, code, "%s", reason);
-    }
-    /* What the media plane needs to reserve: the peer's SDP (then we answer) and our codecs. */
-    sdpx_info remote = {.audio = -1}, tmpl = {.audio = -1};
-    if (d.remote && (code = iq_sdp_check_remote(d.remote, kind, &remote, reason, sizeof reason))) {
-        iq_desc_clear(&d);
-        return iq_err_set(e, code, "%s", reason);
-    }
-    if ((code = iq_sdp_parse_template(d.local, &tmpl, reason, sizeof reason))) {
-        sdpx_info_clear(&remote);
         iq_desc_clear(&d);
         return iq_err_set(e, code, "%s", reason);
     }
@@ -309,16 +309,17 @@ static bool cmd_add(act_t *a, const h248_command *cmd, iq_err *e)
                          .mode = d.mode ? d.mode : H248_MODE_SENDRECV,
                          .cid = d.cid && *d.cid ? d.cid : ctx->cid};
     iq_term *t = iq_term_new(c->tb, ctx, kind, &init, &code, &r);
-    sdpx_info_clear(&remote);
     sdpx_info_clear(&tmpl);
     if (!t) {
+        sdpx_info_clear(&remote);
         iq_desc_clear(&d);
         drop_if_empty(a);
         if (!act_ctx(a)) a->ctx_id = 0;
         return iq_err_set(e, code, "%s", r);
     }
     const char *local = NULL;
-    bool ok = apply(c, t, &d, true, &local, e) && join_pair(c, ctx, e);
+    bool ok = apply(c, t, &d, true, have_remote ? &remote : NULL, &local, e) &&
+              join_pair(c, ctx, e);
     iq_desc_clear(&d);
     if (!ok) {
         iq_term_free(c->tb, t, NULL);
@@ -389,7 +390,7 @@ static bool cmd_modify(act_t *a, const h248_command *cmd, iq_err *e)
             d.events = NULL; /* moves to di */
         }
         const char *local = NULL;
-        ok = apply(c, t, &di, false, &local, e);
+        ok = apply(c, t, &di, false, NULL, &local, e);
         iq_desc_clear(&di);
         if (!ok) {
             /* name the failing termination in the command reply */

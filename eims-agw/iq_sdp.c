@@ -83,9 +83,12 @@ unsigned iq_sdp_parse_template(const char *tmpl, sdpx_info *out, char *reason, s
     return 0;
 }
 
-/* 0 and *have when the SDP names a kind; 442/449 otherwise. */
+/* 0 and *have when the SDP names a kind; 442/449 otherwise. `keep`: where to leave the parsed
+ * SDP (cleared on failure), or NULL. An SDP without "$" parses the same as a template and
+ * leniently (the template mode only differs on "$"), so a kept Remote is also the one
+ * iq_sdp_check_remote() would parse. */
 static unsigned kind_of_sdp(const char *sdp, const char *what, bool *have, iq_term_kind *k,
-                            char *reason, size_t cap)
+                            char *reason, size_t cap, sdpx_info *keep)
 {
     *have = false;
     if (!sdp || !*sdp) return 0;
@@ -102,19 +105,25 @@ static unsigned kind_of_sdp(const char *sdp, const char *what, bool *have, iq_te
         code = fail(reason, cap, 449, "%s media transport %s not supported", what,
                     in.proto ? in.proto : "?");
     }
-    sdpx_info_clear(&in);
+    if (keep && !code)
+        *keep = in;
+    else
+        sdpx_info_clear(&in);
     return code;
 }
 
-unsigned iq_sdp_term_kind(const char *local, const char *remote, const char *realm,
+/* iq_sdp_term_kind(), keeping the parsed Local (template) and Remote (when it has no "$")
+ * when the caller asks for them: *kl_info / *kr_info are then filled (audio -1 if absent). */
+static unsigned term_kind(const char *local, const char *remote, const char *realm,
                           const char *access_realm, const char *core_realm, iq_term_kind *out,
-                          char *reason, size_t cap)
+                          char *reason, size_t cap, sdpx_info *kl_info, sdpx_info *kr_info)
 {
     bool hl, hr;
     iq_term_kind kl = IQ_TERM_RTP, kr = IQ_TERM_RTP;
-    unsigned code = kind_of_sdp(local, "Local", &hl, &kl, reason, cap);
+    unsigned code = kind_of_sdp(local, "Local", &hl, &kl, reason, cap, kl_info);
     if (code) return code;
-    code = kind_of_sdp(remote, "Remote", &hr, &kr, reason, cap);
+    code = kind_of_sdp(remote, "Remote", &hr, &kr, reason, cap,
+                       remote && strchr(remote, '$') ? NULL : kr_info);
     if (code) return code;
     if (hl && hr && kl != kr)
         return fail(reason, cap, 449, "Local and Remote use different media transports");
@@ -134,6 +143,14 @@ unsigned iq_sdp_term_kind(const char *local, const char *remote, const char *rea
         return fail(reason, cap, 449, "unknown ipdc/realm %s", realm);
     }
     return fail(reason, cap, 441, "Local or Remote descriptor with an m= line required");
+}
+
+unsigned iq_sdp_term_kind(const char *local, const char *remote, const char *realm,
+                          const char *access_realm, const char *core_realm, iq_term_kind *out,
+                          char *reason, size_t cap)
+{
+    return term_kind(local, remote, realm, access_realm, core_realm, out, reason, cap, NULL,
+                     NULL);
 }
 
 /* ---- filling the Local template ---- */
@@ -445,11 +462,13 @@ unsigned iq_sdp_fill_local(const char *tmpl, iq_term_kind kind, const iq_sdp_fil
 {
     *out = NULL;
     if (!tmpl || !f || !f->tp) return fail(reason, cap, 500, "no Local template");
-    sdpx_info in;
-    sdpx_status st = classify_template(tmpl, &in);
-    if (st != SDPX_OK)
-        return fail(reason, cap, 442, "Local is not valid SDP: %s", sdpx_strerror(st));
-    sdpx_info_clear(&in);
+    if (!f->checked || !*tmpl) {
+        sdpx_info in;
+        sdpx_status st = classify_template(tmpl, &in);
+        if (st != SDPX_OK)
+            return fail(reason, cap, 442, "Local is not valid SDP: %s", sdpx_strerror(st));
+        sdpx_info_clear(&in);
+    }
 
     filler F = {.f = f,
                 .kind = kind,
@@ -489,14 +508,11 @@ unsigned iq_sdp_fill_local(const char *tmpl, iq_term_kind kind, const iq_sdp_fil
 
 /* ---- Remote ---- */
 
-unsigned iq_sdp_check_remote(const char *sdp, iq_term_kind kind, sdpx_info *out, char *reason,
-                             size_t cap)
+/* The checks of iq_sdp_check_remote() on an SDP already parsed leniently into *out. */
+static unsigned check_parsed_remote(const char *sdp, iq_term_kind kind, sdpx_info *out,
+                                    char *reason, size_t cap)
 {
-    memset(out, 0, sizeof *out);
-    out->audio = -1;
-    sdpx_status st = sdpx_classify(sdp, strlen(sdp), SDPX_F_LENIENT, out);
-    if (st != SDPX_OK)
-        return fail(reason, cap, 442, "Remote is not valid SDP: %s", sdpx_strerror(st));
+    sdpx_status st;
     unsigned code = 0;
     iq_term_kind k;
     if (strchr(sdp, '$'))
@@ -509,6 +525,63 @@ unsigned iq_sdp_check_remote(const char *sdp, iq_term_kind kind, sdpx_info *out,
     else if (kind == IQ_TERM_W3 && (st = sdpx_check_webrtc(out)) != SDPX_OK)
         code = fail(reason, cap, 449, "Remote unusable for WebRTC: %s", sdpx_strerror(st));
     if (code) sdpx_info_clear(out);
+    return code;
+}
+
+unsigned iq_sdp_check_remote(const char *sdp, iq_term_kind kind, sdpx_info *out, char *reason,
+                             size_t cap)
+{
+    memset(out, 0, sizeof *out);
+    out->audio = -1;
+    sdpx_status st = sdpx_classify(sdp, strlen(sdp), SDPX_F_LENIENT, out);
+    if (st != SDPX_OK)
+        return fail(reason, cap, 442, "Remote is not valid SDP: %s", sdpx_strerror(st));
+    return check_parsed_remote(sdp, kind, out, reason, cap);
+}
+
+unsigned iq_sdp_add_prepare(const char *local, const char *remote, const char *realm,
+                            const char *access_realm, const char *core_realm, iq_term_kind *kind,
+                            sdpx_info *tmpl, sdpx_info *remote_info, bool *have_remote,
+                            char *reason, size_t cap)
+{
+    sdpx_info kl = {.audio = -1}, kr = {.audio = -1};
+    *have_remote = false;
+    memset(tmpl, 0, sizeof *tmpl);
+    tmpl->audio = -1;
+    memset(remote_info, 0, sizeof *remote_info);
+    remote_info->audio = -1;
+    unsigned code = term_kind(local, remote, realm, access_realm, core_realm, kind, reason, cap,
+                              &kl, &kr);
+    if (code) {
+        sdpx_info_clear(&kl);
+        sdpx_info_clear(&kr);
+        return code;
+    }
+    if (remote) {
+        /* term_kind kept a non-empty Remote without "$" (parsed as iq_sdp_check_remote would);
+         * any other is parsed here as before. */
+        bool kept = *remote && !strchr(remote, '$');
+        code = kept ? check_parsed_remote(remote, *kind, &kr, reason, cap)
+                    : iq_sdp_check_remote(remote, *kind, &kr, reason, cap);
+        if (code) {
+            sdpx_info_clear(&kl);
+            return code;
+        }
+        *remote_info = kr;
+        *have_remote = true;
+    } else {
+        sdpx_info_clear(&kr);
+    }
+    if (local && *local) {
+        *tmpl = kl; /* parsed as a template by term_kind */
+        return 0;
+    }
+    sdpx_info_clear(&kl);
+    code = iq_sdp_parse_template(local, tmpl, reason, cap);
+    if (code) {
+        sdpx_info_clear(remote_info);
+        *have_remote = false;
+    }
     return code;
 }
 

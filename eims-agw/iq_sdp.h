@@ -23,6 +23,15 @@ unsigned iq_sdp_term_kind(const char *local, const char *remote, const char *rea
                           const char *access_realm, const char *core_realm, iq_term_kind *out,
                           char *reason, size_t cap);
 
+/* What an Add needs from its Local/Remote, each SDP parsed once: iq_sdp_term_kind(), then
+ * iq_sdp_check_remote() of the Remote (when there is one) and iq_sdp_parse_template() of the
+ * Local, with the same codes and reasons in the same order. 0 fills *kind, *tmpl and, when
+ * *have_remote, *remote (sdpx_info_clear() both); otherwise both are cleared. */
+unsigned iq_sdp_add_prepare(const char *local, const char *remote, const char *realm,
+                            const char *access_realm, const char *core_realm, iq_term_kind *kind,
+                            sdpx_info *tmpl, sdpx_info *remote_info, bool *have_remote,
+                            char *reason, size_t cap);
+
 /* Parses a Local template ("$" where the MG chooses, also in o=) for its codecs and a=setup.
  * 0, or 442 when it is no SDP (then *out is cleared). */
 unsigned iq_sdp_parse_template(const char *tmpl, sdpx_info *out, char *reason, size_t cap);
@@ -37,6 +46,7 @@ typedef struct {
     const char *tls_id; /* value for "a=tls-id:$" (W3), NULL: refused */
     uint64_t sess_id;   /* value for "$" in the o= session id and version */
     bool candidates;    /* W3: add "a=candidate" (host) and "a=end-of-candidates" if absent */
+    bool checked;       /* the caller already parsed the template (iq_sdp_term_kind/_prepare) */
 } iq_sdp_fill;
 
 /* Fills the Local template. Concrete values where "$" could stand must be ours (a Modify may

@@ -33,12 +33,17 @@ static void branch_free(gpointer ptr)
     g_free(b);
 }
 
+static px_tq_t deadline_queue(const ptx_t *t)
+{
+    return t->method == sip_method_invite ? PX_TQ_DEADLINE_INVITE : PX_TQ_DEADLINE_OTHER;
+}
+
 static void ptx_free(gpointer ptr)
 {
     ptx_t *t = ptr;
     px_media_tx_gone(t);
-    if (t->timer_c) g_source_remove(t->timer_c);
-    if (t->deadline) g_source_remove(t->deadline);
+    px_timer_stop(t, &t->timer_c, PX_TQ_TIMER_C);
+    px_timer_stop(t, &t->deadline, deadline_queue(t));
     pcscf_cx_cancel(t->op);
     if (t->branches) g_ptr_array_free(t->branches, TRUE);
     if (t->best) msg_destroy(t->best);
@@ -340,20 +345,16 @@ branch_t *px_branch_add(ptx_t *t, const char *target, const char *hop, char **ro
 /* Starts every branch added; answers 5xx when none could be sent. */
 void px_cancel_pending(ptx_t *t);
 
-static gboolean on_timer_c(gpointer ud)
+void px_on_timer_c(ptx_t *t)
 {
-    ptx_t *t = ud;
-    t->timer_c = 0;
     LOGI(RT_SUB_SIP, t->cid, "%s: no answer within %u s, cancelling", t->method_name,
          t->px->p->set.invite_timeout_s);
     px_cancel_pending(t);
-    return G_SOURCE_REMOVE;
 }
 
 void px_send_branches(ptx_t *t)
 {
-    if (t->method == sip_method_invite && !t->timer_c)
-        t->timer_c = g_timeout_add_seconds(t->px->p->set.invite_timeout_s, on_timer_c, t);
+    if (t->method == sip_method_invite) px_timer_start(t, &t->timer_c, PX_TQ_TIMER_C);
     unsigned sent = 0;
     for (guint i = 0; i < t->branches->len; i++) {
         branch_t *b = t->branches->pdata[i];
@@ -623,15 +624,12 @@ static void answer_options(ptx_t *t)
 
 /* Whatever happens downstream, a transaction ends: 64*T1 after Timer C for an INVITE, 64*T1
  * for the others (RFC 3261 Timers B/F). */
-static gboolean on_deadline(gpointer ud)
+void px_on_deadline(ptx_t *t)
 {
-    ptx_t *t = ud;
-    t->deadline = 0;
     LOGW(RT_SUB_SIP, t->cid, "%s: transaction still open at its deadline; ending it",
          t->method_name);
     px_reply(t, 408, "Request Timeout", NULL);
     px_done(t);
-    return G_SOURCE_REMOVE;
 }
 
 /* The W8 peer a URL points at (in-dialog requests toward the WTPF). */
@@ -677,9 +675,7 @@ static void handle_request(pcscf_proxy_t *px, nta_incoming_t *irq)
     t->method = sip->sip_request->rq_method;
     t->method_name = g_strdup(sip->sip_request->rq_method_name);
     t->initial = !sip->sip_to->a_tag;
-    t->deadline = g_timeout_add_seconds(
-        (t->method == sip_method_invite ? p->set.invite_timeout_s : 0) + 64 / 2 + 40, on_deadline,
-        t);
+    px_timer_start(t, &t->deadline, deadline_queue(t));
     pcscf_msg_source(p->agent, irq, t->msg, &t->src);
     t->peer_in = pcscf_peers_by_address(p->peers, t->src.ip);
     t->src_trusted = t->peer_in && t->peer_in->trusted;
@@ -845,6 +841,7 @@ void pcscf_proxy_free(pcscf_proxy_t *px)
     }
     g_list_free(txs);
     g_hash_table_destroy(px->txs);
+    px_timers_free(px);
     pcscf_dialogs_free(px->dialogs);
     g_free(px);
 }

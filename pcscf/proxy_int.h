@@ -21,6 +21,15 @@
 
 typedef struct ptx ptx_t;
 
+/* A transaction timer: a link in one of the proxy's FIFOs (every entry of a FIFO has the same
+ * delay, so the FIFO is in expiry order). Not running: due_us == 0. */
+typedef struct {
+    GList link; /* data: the ptx_t */
+    gint64 due_us;
+} px_timer_t;
+
+typedef enum { PX_TQ_TIMER_C, PX_TQ_DEADLINE_INVITE, PX_TQ_DEADLINE_OTHER, PX_TQ_COUNT } px_tq_t;
+
 typedef struct {
     ptx_t *tx;
     nta_outgoing_t *orq;
@@ -55,8 +64,9 @@ struct ptx {
     bool cancelled;
     pcscf_cx_op_t *op;
     char loop_hash[17];
-    guint timer_c;  /* RFC 3261 §16.6 item 11: INVITE branches ring at most this long */
-    guint deadline; /* last resort: the transaction ends even if a branch never does */
+    /* Timers (proxy_timers.c): one FIFO per fixed delay, one GLib timer for all of them. */
+    px_timer_t timer_c;  /* RFC 3261 §16.6 item 11: INVITE branches ring at most this long */
+    px_timer_t deadline; /* last resort: the transaction ends even if a branch never does */
     /* media anchoring (proxy_media.c) */
     char *call_key;      /* the call this INVITE/in-dialog request belongs to, or NULL */
     bool media;          /* its SDP goes through the anchor */
@@ -71,6 +81,9 @@ struct pcscf_proxy {
     GHashTable *txs; /* ptx_t* set, owned */
     guint64 seq;
     pcscf_dialogs_t *dialogs;
+    GQueue tq[PX_TQ_COUNT]; /* px_timer_t links, oldest (first due) first */
+    guint tick;             /* the one GLib timer, armed at the earliest due (0: none) */
+    gint64 tick_due_us;
 };
 
 /* proxy.c */
@@ -90,6 +103,19 @@ void px_forward_response(ptx_t *t, branch_t *b, msg_t *resp);
 void px_cancel_pending(ptx_t *t);
 /* Ends the transaction when every branch is final and nothing waits for media. */
 void px_maybe_finish(ptx_t *t);
+
+/* proxy_timers.c: starts `tm` (not running) in FIFO `q`, due after the FIFO's delay. */
+void px_timer_start(ptx_t *t, px_timer_t *tm, px_tq_t q);
+void px_timer_stop(ptx_t *t, px_timer_t *tm, px_tq_t q);
+static inline bool px_timer_running(const px_timer_t *tm)
+{
+    return tm->due_us != 0;
+}
+/* Stops the GLib timer (proxy being freed; every transaction is gone). */
+void px_timers_free(pcscf_proxy_t *px);
+/* Called by the tick for expired timers (proxy.c). */
+void px_on_timer_c(ptx_t *t);
+void px_on_deadline(ptx_t *t);
 
 /* proxy_route.c: originating identity/charging and terminating routing */
 void px_classify(ptx_t *t, pcscf_origin_t *o);

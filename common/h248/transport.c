@@ -1,20 +1,40 @@
 /* H.248 over UDP: reliability per H.248.1 Annex D.1 (see transport.h). Outgoing transactions
  * and incoming ones (with their cached replies) live in two tables owned here; each record is
- * freed by out_free()/in_free() only, which also stop its timers. */
+ * freed by out_free()/in_free() only, which also stop its timers.
+ *
+ * Timers: each kind has a fixed delay (first retransmission, request deadline, Pending period),
+ * so each is a FIFO in expiry order, plus one unordered list for requests already in back-off
+ * (only when datagrams get lost); one GLib timer, armed at the earliest due time, serves them
+ * all. Addresses are kept native (sockaddr_in) and datagrams go through sendto()/recvfrom():
+ * no GLib timer, GSocketAddress or address string per transaction on the normal path. */
 #include "h248/transport.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "runtime/log.h"
+
+/* A timer: link in one of the transport's queues (data: the record). Stopped: due_us == 0. */
+typedef struct {
+    GList link; /* first member: a queue link is the timer */
+    gint64 due_us;
+} tm_t;
+
+enum { Q_RETRY_FIRST, Q_RETRY_BACKOFF, Q_DEADLINE, Q_PENDING, Q_COUNT };
 
 typedef struct {
     h248_tp_t *tp;
     uint32_t tid;
     GString *text;
-    GSocketAddress *peer;
+    struct sockaddr_in peer;
     h248_tp_reply_cb cb;
     void *ud;
-    guint retry_timer, deadline_timer;
+    tm_t retry, deadline;
+    int retry_q; /* Q_RETRY_FIRST or Q_RETRY_BACKOFF while retry runs */
     unsigned interval_ms;
 } out_t;
 
@@ -25,11 +45,11 @@ struct h248_tp_req {
     gchar *key; /* "ip:port/tid" */
     gchar *peer_text, *addr_text;
     unsigned port;
-    GSocketAddress *peer;
+    struct sockaddr_in peer;
     uint32_t tid;
     in_state_t state;
     GString *reply; /* cached reply text */
-    guint pending_timer;
+    tm_t pending;
     gint64 expires_us; /* IN_REPLIED: when the cached reply is dropped */
 };
 
@@ -44,6 +64,9 @@ struct h248_tp {
     GHashTable *in;  /* key -> h248_tp_req_t */
     GQueue *expiry;  /* keys of replied requests, oldest first */
     guint sweep_timer;
+    GQueue q[Q_COUNT]; /* tm_t links */
+    guint tick;        /* the one GLib timer for them (0: not armed) */
+    gint64 tick_due_us;
     uint32_t next_tid;
     rt_metrics_t *metrics;
 };
@@ -53,21 +76,67 @@ static void count(h248_tp_t *tp, const char *name, const char *labels)
     if (tp->metrics) rt_metrics_add(tp->metrics, name, labels, 1);
 }
 
-static gchar *addr_text(GSocketAddress *sa, unsigned *port)
+/* IPv4 literal -> sockaddr_in (the socket is IPv4 only). */
+static bool native_addr(const char *address, unsigned port, struct sockaddr_in *out)
 {
-    GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS(sa);
-    gchar *ip = g_inet_address_to_string(g_inet_socket_address_get_address(isa));
-    if (port) *port = g_inet_socket_address_get_port(isa);
-    return ip;
+    memset(out, 0, sizeof *out);
+    out->sin_family = AF_INET;
+    out->sin_port = htons((uint16_t)port);
+    return port <= 65535 && inet_pton(AF_INET, address, &out->sin_addr) == 1;
 }
 
-static void send_text(h248_tp_t *tp, GSocketAddress *to, const char *text, size_t len)
+static void send_text(h248_tp_t *tp, const struct sockaddr_in *to, const char *text, size_t len)
 {
-    GError *err = NULL;
-    if (g_socket_send_to(tp->sock, to, text, len, NULL, &err) < 0) {
-        LOGW(RT_SUB_IQ, NULL, "send failed: %s", err->message);
-        g_error_free(err);
+    if (sendto(g_socket_get_fd(tp->sock), text, len, 0, (const struct sockaddr *)to,
+               sizeof *to) < 0) {
+        char ip[INET_ADDRSTRLEN] = "?";
+        inet_ntop(AF_INET, &to->sin_addr, ip, sizeof ip);
+        LOGW(RT_SUB_IQ, NULL, "send to %s:%u failed: %s", ip, ntohs(to->sin_port),
+             g_strerror(errno));
     }
+}
+
+/* ---- timers ---- */
+
+static gboolean on_tick(gpointer ud);
+
+static gint64 tm_due(GList *l)
+{
+    return ((tm_t *)(void *)l)->due_us;
+}
+
+/* Arms the GLib timer at the earliest due time, unless it already fires no later. */
+static void arm(h248_tp_t *tp)
+{
+    gint64 earliest = 0;
+    for (int q = 0; q < Q_COUNT; q++) {
+        /* Q_RETRY_BACKOFF is unordered (each entry has its own interval): all of it. */
+        for (GList *l = tp->q[q].head; l; l = q == Q_RETRY_BACKOFF ? l->next : NULL)
+            if (!earliest || tm_due(l) < earliest) earliest = tm_due(l);
+    }
+    if (!earliest) return; /* nothing to wait for; an armed timer just finds nothing */
+    if (tp->tick && tp->tick_due_us <= earliest) return;
+    if (tp->tick) g_source_remove(tp->tick);
+    gint64 wait_us = earliest - g_get_monotonic_time();
+    tp->tick = g_timeout_add(wait_us <= 0 ? 0 : (guint)((wait_us + 999) / 1000), on_tick, tp);
+    tp->tick_due_us = earliest;
+}
+
+static void tm_start(h248_tp_t *tp, tm_t *tm, int q, void *record, unsigned after_ms)
+{
+    if (tm->due_us) g_queue_unlink(&tp->q[q], &tm->link);
+    tm->link.data = record;
+    tm->link.prev = tm->link.next = NULL;
+    tm->due_us = g_get_monotonic_time() + (gint64)after_ms * 1000;
+    g_queue_push_tail_link(&tp->q[q], &tm->link);
+    arm(tp);
+}
+
+static void tm_stop(h248_tp_t *tp, tm_t *tm, int q)
+{
+    if (!tm->due_us) return;
+    g_queue_unlink(&tp->q[q], &tm->link);
+    tm->due_us = 0;
 }
 
 static GString *print_msg(h248_tp_t *tp, const h248_message *m)
@@ -86,37 +155,32 @@ static GString *print_msg(h248_tp_t *tp, const h248_message *m)
 static void out_free(gpointer p)
 {
     out_t *o = p;
-    if (o->retry_timer) g_source_remove(o->retry_timer);
-    if (o->deadline_timer) g_source_remove(o->deadline_timer);
+    tm_stop(o->tp, &o->retry, o->retry_q);
+    tm_stop(o->tp, &o->deadline, Q_DEADLINE);
     g_string_free(o->text, TRUE);
-    g_object_unref(o->peer);
     g_free(o);
 }
 
-static gboolean on_retry(gpointer ud)
+static void on_retry(out_t *o)
 {
-    out_t *o = ud;
     /* Annex D.1.2: retransmit with exponential back-off until a reply or Pending comes. */
-    send_text(o->tp, o->peer, o->text->str, o->text->len);
+    send_text(o->tp, &o->peer, o->text->str, o->text->len);
     count(o->tp, "iq_retransmissions_total", NULL);
     LOGD(RT_SUB_IQ, NULL, "retransmit transaction %u", o->tid);
     o->interval_ms = MIN(o->interval_ms * 2, o->tp->cfg.retry_max_ms);
-    o->retry_timer = g_timeout_add(o->interval_ms, on_retry, o);
-    return G_SOURCE_REMOVE;
+    o->retry_q = Q_RETRY_BACKOFF;
+    tm_start(o->tp, &o->retry, Q_RETRY_BACKOFF, o, o->interval_ms);
 }
 
-static gboolean on_deadline(gpointer ud)
+static void on_deadline(out_t *o)
 {
-    out_t *o = ud;
     h248_tp_t *tp = o->tp;
-    o->deadline_timer = 0;
     LOGW(RT_SUB_IQ, NULL, "transaction %u: no reply in time", o->tid);
     count(tp, "iq_timeouts_total", NULL);
     h248_tp_reply_cb cb = o->cb;
     void *cud = o->ud;
     g_hash_table_remove(tp->out, GUINT_TO_POINTER(o->tid));
     if (cb) cb(NULL, NULL, cud);
-    return G_SOURCE_REMOVE;
 }
 
 uint32_t h248_tp_request(h248_tp_t *tp, const char *address, unsigned port, h248_message *msg,
@@ -127,28 +191,28 @@ uint32_t h248_tp_request(h248_tp_t *tp, const char *address, unsigned port, h248
     if (msg->transactions->len > 0) ((h248_transaction *)msg->transactions->pdata[0])->id = tid;
     GString *text = print_msg(tp, msg);
     h248_message_free(msg);
-    GInetAddress *ia = g_inet_address_new_from_string(address);
-    if (!text || !ia) {
-        LOGE(RT_SUB_IQ, NULL, "cannot send request to %s:%u (%s)", address, port,
+    struct sockaddr_in peer;
+    bool addr_ok = address && native_addr(address, port, &peer);
+    if (!text || !addr_ok) {
+        LOGE(RT_SUB_IQ, NULL, "cannot send request to %s:%u (%s)", address ? address : "?", port,
              text ? "bad address" : "unprintable message");
         if (text) g_string_free(text, TRUE);
-        if (ia) g_object_unref(ia);
         return 0;
     }
     out_t *o = g_new0(out_t, 1);
     o->tp = tp;
     o->tid = tid;
     o->text = text;
-    o->peer = g_inet_socket_address_new(ia, (guint16)port);
-    g_object_unref(ia);
+    o->peer = peer;
     o->cb = cb;
     o->ud = ud;
     o->interval_ms = tp->cfg.retry_first_ms;
     g_hash_table_insert(tp->out, GUINT_TO_POINTER(tid), o);
-    send_text(tp, o->peer, text->str, text->len);
+    send_text(tp, &o->peer, text->str, text->len);
     count(tp, "iq_messages_total", "direction=\"out\",kind=\"request\"");
-    o->retry_timer = g_timeout_add(o->interval_ms, on_retry, o);
-    o->deadline_timer = g_timeout_add(tp->cfg.request_timeout_ms, on_deadline, o);
+    o->retry_q = Q_RETRY_FIRST;
+    tm_start(tp, &o->retry, Q_RETRY_FIRST, o, o->interval_ms);
+    tm_start(tp, &o->deadline, Q_DEADLINE, o, tp->cfg.request_timeout_ms);
     return tid;
 }
 
@@ -158,7 +222,7 @@ void h248_tp_cancel(h248_tp_t *tp, uint32_t tid)
     if (o) o->cb = NULL;
 }
 
-static void on_reply(h248_tp_t *tp, GSocketAddress *from, const h248_message *m,
+static void on_reply(h248_tp_t *tp, const struct sockaddr_in *from, const h248_message *m,
                      const h248_transaction *t)
 {
     count(tp, "iq_messages_total", "direction=\"in\",kind=\"reply\"");
@@ -189,10 +253,8 @@ static void on_pending(h248_tp_t *tp, const h248_transaction *t)
     out_t *o = g_hash_table_lookup(tp->out, GUINT_TO_POINTER(t->id));
     if (!o) return;
     /* Annex D.1.2: Pending stops retransmission; the wait starts again. */
-    if (o->retry_timer) g_source_remove(o->retry_timer);
-    o->retry_timer = 0;
-    if (o->deadline_timer) g_source_remove(o->deadline_timer);
-    o->deadline_timer = g_timeout_add(o->tp->cfg.request_timeout_ms, on_deadline, o);
+    tm_stop(tp, &o->retry, o->retry_q);
+    tm_start(tp, &o->deadline, Q_DEADLINE, o, tp->cfg.request_timeout_ms);
 }
 
 /* ---- incoming requests ---- */
@@ -200,9 +262,8 @@ static void on_pending(h248_tp_t *tp, const h248_transaction *t)
 static void in_free(gpointer p)
 {
     h248_tp_req_t *r = p;
-    if (r->pending_timer) g_source_remove(r->pending_timer);
+    tm_stop(r->tp, &r->pending, Q_PENDING);
     if (r->reply) g_string_free(r->reply, TRUE);
-    g_object_unref(r->peer);
     g_free(r->key);
     g_free(r->peer_text);
     g_free(r->addr_text);
@@ -215,19 +276,56 @@ static void send_pending(h248_tp_req_t *r)
     h248_message *pm = h248_build_pending(tp->cfg.version, tp->mid, r->tid);
     GString *s = print_msg(tp, pm);
     if (s) {
-        send_text(tp, r->peer, s->str, s->len);
+        send_text(tp, &r->peer, s->str, s->len);
         g_string_free(s, TRUE);
     }
     h248_message_free(pm);
     count(tp, "iq_messages_total", "direction=\"out\",kind=\"pending\"");
 }
 
-static gboolean on_pending_timer(gpointer ud)
+static void on_pending_timer(h248_tp_req_t *r)
 {
-    h248_tp_req_t *r = ud;
     /* H.248.1 §8.2.3: tell the sender the request is being processed, again every period. */
     send_pending(r);
-    return G_SOURCE_CONTINUE;
+    tm_start(r->tp, &r->pending, Q_PENDING, r, r->tp->cfg.pending_after_ms);
+}
+
+static gboolean on_tick(gpointer ud)
+{
+    h248_tp_t *tp = ud;
+    tp->tick = 0;
+    gint64 now = g_get_monotonic_time();
+    GList *l;
+    /* Handlers may free records (and unlink others): always restart from a queue's head. */
+    while ((l = tp->q[Q_RETRY_FIRST].head) && tm_due(l) <= now) {
+        out_t *o = l->data;
+        tm_stop(tp, &o->retry, Q_RETRY_FIRST);
+        on_retry(o);
+    }
+    for (bool again = true; again;) {
+        again = false;
+        for (l = tp->q[Q_RETRY_BACKOFF].head; l; l = l->next) {
+            /* on_retry pushes the entry back at the tail with a later due time */
+            if (tm_due(l) > now) continue;
+            out_t *o = l->data;
+            tm_stop(tp, &o->retry, Q_RETRY_BACKOFF);
+            on_retry(o);
+            again = true;
+            break;
+        }
+    }
+    while ((l = tp->q[Q_PENDING].head) && tm_due(l) <= now) {
+        h248_tp_req_t *r = l->data;
+        tm_stop(tp, &r->pending, Q_PENDING);
+        on_pending_timer(r);
+    }
+    while ((l = tp->q[Q_DEADLINE].head) && tm_due(l) <= now) {
+        out_t *o = l->data;
+        tm_stop(tp, &o->deadline, Q_DEADLINE);
+        on_deadline(o);
+    }
+    arm(tp);
+    return G_SOURCE_REMOVE;
 }
 
 /* Every cached reply lives for the same reply_cache_ms, so expiries come in reply order: one
@@ -260,11 +358,10 @@ void h248_tp_reply(h248_tp_t *tp, h248_tp_req_t *r, h248_message *reply)
         s = print_msg(tp, e);
         h248_message_free(e);
     }
-    if (r->pending_timer) g_source_remove(r->pending_timer);
-    r->pending_timer = 0;
+    tm_stop(tp, &r->pending, Q_PENDING);
     r->state = IN_REPLIED;
     r->reply = s;
-    send_text(tp, r->peer, s->str, s->len);
+    send_text(tp, &r->peer, s->str, s->len);
     count(tp, "iq_messages_total", "direction=\"out\",kind=\"reply\"");
     /* Annex D.1.3: keep the reply for LONG-TIMER to answer retransmitted requests. */
     r->expires_us = g_get_monotonic_time() + (gint64)tp->cfg.reply_cache_ms * 1000;
@@ -286,8 +383,9 @@ unsigned h248_tp_req_port(const h248_tp_req_t *r)
     return r->port;
 }
 
-static void on_request_tr(h248_tp_t *tp, GSocketAddress *from, const char *from_text,
-                          const h248_message *m, const h248_transaction *t)
+static void on_request_tr(h248_tp_t *tp, const struct sockaddr_in *from, const char *from_ip,
+                          const char *from_text, const h248_message *m,
+                          const h248_transaction *t)
 {
     count(tp, "iq_messages_total", "direction=\"in\",kind=\"request\"");
     gchar *key = g_strdup_printf("%s/%u", from_text, t->id);
@@ -296,7 +394,7 @@ static void on_request_tr(h248_tp_t *tp, GSocketAddress *from, const char *from_
         /* Annex D.1.3: a duplicate gets the cached reply, or Pending while in progress. */
         count(tp, "iq_duplicates_total", NULL);
         if (r->state == IN_REPLIED)
-            send_text(tp, r->peer, r->reply->str, r->reply->len);
+            send_text(tp, &r->peer, r->reply->str, r->reply->len);
         else
             send_pending(r);
         g_free(key);
@@ -305,13 +403,14 @@ static void on_request_tr(h248_tp_t *tp, GSocketAddress *from, const char *from_
     r = g_new0(h248_tp_req_t, 1);
     r->tp = tp;
     r->key = key;
-    r->peer = g_object_ref(from);
-    r->addr_text = addr_text(from, &r->port);
+    r->peer = *from;
+    r->addr_text = g_strdup(from_ip);
+    r->port = ntohs(from->sin_port);
     r->peer_text = g_strdup(from_text);
     r->tid = t->id;
     r->state = IN_PROGRESS;
     g_hash_table_insert(tp->in, r->key, r);
-    r->pending_timer = g_timeout_add(tp->cfg.pending_after_ms, on_pending_timer, r);
+    tm_start(tp, &r->pending, Q_PENDING, r, tp->cfg.pending_after_ms);
     tp->on_request(tp, r, m, t, tp->ud);
 }
 
@@ -329,7 +428,7 @@ static void on_response_ack(h248_tp_t *tp, const char *from_text, const h248_tra
     }
 }
 
-static void on_parse_error(h248_tp_t *tp, GSocketAddress *from, const char *from_text,
+static void on_parse_error(h248_tp_t *tp, const struct sockaddr_in *from, const char *from_text,
                            const h248_parse_error *pe)
 {
     count(tp, "iq_parse_errors_total", NULL);
@@ -354,23 +453,21 @@ static void on_parse_error(h248_tp_t *tp, GSocketAddress *from, const char *from
 static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer ud)
 {
     h248_tp_t *tp = ud;
+    int fd = g_socket_get_fd(sock);
     for (int n = 0; n < 64; n++) {
         char buf[65536];
-        GSocketAddress *from = NULL;
-        GError *err = NULL;
-        gssize len = g_socket_receive_from(sock, &from, buf, sizeof buf, NULL, &err);
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        ssize_t len = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&ss, &sl);
         if (len < 0) {
-            g_error_free(err);
-            break;
+            if (errno == EINTR) continue;
+            break; /* EAGAIN: drained */
         }
-        if (!from || !G_IS_INET_SOCKET_ADDRESS(from)) {
-            if (from) g_object_unref(from);
-            continue;
-        }
-        unsigned port;
-        gchar *ip = addr_text(from, &port);
-        gchar *from_text = g_strdup_printf("%s:%u", ip, port);
-        g_free(ip);
+        if (ss.ss_family != AF_INET || sl < (socklen_t)sizeof(struct sockaddr_in)) continue;
+        const struct sockaddr_in *from = (const struct sockaddr_in *)&ss;
+        char ip[INET_ADDRSTRLEN], from_text[INET_ADDRSTRLEN + 8];
+        inet_ntop(AF_INET, &from->sin_addr, ip, sizeof ip);
+        snprintf(from_text, sizeof from_text, "%s:%u", ip, ntohs(from->sin_port));
         h248_parse_error pe;
         memset(&pe, 0, sizeof pe);
         h248_message *m = h248_parse(buf, (size_t)len, NULL, &pe);
@@ -383,7 +480,7 @@ static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer ud)
             for (guint i = 0; i < m->transactions->len; i++) {
                 const h248_transaction *t = m->transactions->pdata[i];
                 switch (t->kind) {
-                case H248_TR_REQUEST: on_request_tr(tp, from, from_text, m, t); break;
+                case H248_TR_REQUEST: on_request_tr(tp, from, ip, from_text, m, t); break;
                 case H248_TR_REPLY: on_reply(tp, from, m, t); break;
                 case H248_TR_PENDING: on_pending(tp, t); break;
                 case H248_TR_RESPONSE_ACK: on_response_ack(tp, from_text, t); break;
@@ -391,21 +488,17 @@ static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer ud)
             }
         }
         if (m) h248_message_free(m);
-        g_free(from_text);
-        g_object_unref(from);
     }
+    (void)cond;
     return G_SOURCE_CONTINUE;
 }
 
 void h248_tp_send_raw(h248_tp_t *tp, const char *address, unsigned port, const char *text,
                       size_t len)
 {
-    GInetAddress *ia = g_inet_address_new_from_string(address);
-    if (!ia) return;
-    GSocketAddress *sa = g_inet_socket_address_new(ia, (guint16)port);
-    send_text(tp, sa, text, len);
-    g_object_unref(sa);
-    g_object_unref(ia);
+    struct sockaddr_in to;
+    if (!address || !native_addr(address, port, &to)) return;
+    send_text(tp, &to, text, len);
 }
 
 h248_tp_t *h248_tp_new(const h248_tp_cfg_t *cfg, h248_tp_request_cb on_request, void *ud,
@@ -503,6 +596,7 @@ void h248_tp_free(h248_tp_t *tp)
     g_source_remove(tp->sweep_timer);
     g_hash_table_destroy(tp->out);
     g_hash_table_destroy(tp->in);
+    if (tp->tick) g_source_remove(tp->tick);
     g_queue_free_full(tp->expiry, g_free);
     g_socket_close(tp->sock, NULL);
     g_object_unref(tp->sock);
