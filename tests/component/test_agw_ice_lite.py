@@ -241,3 +241,63 @@ def test_checks_toward_a_lite_peer_retransmissions_consent_and_loss(tmp_path):
         peer.close()
         node.stop()
         mgc.close()
+
+
+def test_unanswered_first_check_stops_at_consent_loss(tmp_path):
+    """A lite peer that never answers: the AGW retransmits its first check until consent is lost
+    (ice/cfail), then stops; a check from the peer later triggers a new one."""
+    from aioice import stun
+    mgc = Mgc(MGC, profile=PROFILE)
+    node = Node("eims-agw", agw_conf(port_min=40900, port_max=40999, no_media=0,
+                                     media_extra="consent_timeout = 2;"),
+                tmp_path, admin=f"{AGW}:{ADMIN}").start()
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind((LITE_PEER, 0))
+    pwd = "litepeerpassword01234567"
+    try:
+        mgc.registered()
+        start = mgc.mark()
+        rep = mgc.request(add_w3(w3_template("$", "0"),
+                                 lite_sdp(peer.getsockname()[1], "lite", pwd)))
+        assert rep.errors() == [], rep
+        local = rep.locals()[0]
+        agw_ufrag, agw_pwd = sdp_attr(local, "ice-ufrag"), sdp_attr(local, "ice-pwd")
+        agw_port = int(re.search(r"^m=audio (\d+)", local, re.M).group(1))
+        mgc.wait_for(lambda m: m.is_notify() and "ice/cfail" in m.text, 5, start)
+        lost = time.time()
+        peer.settimeout(0.2)
+        ids = set()
+        while True:  # what was already queued when consent was declared lost
+            try:
+                data, _ = peer.recvfrom(2048)
+            except socket.timeout:
+                break
+            ids.add(stun.parse_message(data).transaction_id)
+        assert len(ids) == 1  # retransmissions of the one first check
+        peer.settimeout(2.6)  # more than the 2 s retransmission cap
+        with pytest.raises(socket.timeout):
+            data, _ = peer.recvfrom(2048)
+            pytest.fail(f"check sent {time.time() - lost:.1f} s after consent loss")
+        # the peer checks us (a lite peer may, RFC 8445 §2.5 allows no checks, we tolerate them):
+        # answered, and our check starts again
+        req = stun.Message(message_method=stun.Method.BINDING, message_class=stun.Class.REQUEST)
+        req.attributes["USERNAME"] = f"{agw_ufrag}:lite"
+        req.attributes["PRIORITY"] = 12345
+        req.attributes["ICE-CONTROLLED"] = 42
+        req.add_message_integrity(agw_pwd.encode())  # and FINGERPRINT
+        peer.sendto(bytes(req), (W3, agw_port))
+        got = []
+        deadline = time.time() + 2
+        while time.time() < deadline and not any(
+                m.message_class == stun.Class.REQUEST for m in got):
+            data, _ = peer.recvfrom(2048)
+            got.append(stun.parse_message(data))
+        assert any(m.message_class == stun.Class.RESPONSE and m.transaction_id ==
+                   req.transaction_id for m in got), got
+        new = [m for m in got if m.message_class == stun.Class.REQUEST]
+        assert new and new[0].transaction_id not in ids, got
+        assert "USE-CANDIDATE" in new[0].attributes
+    finally:
+        peer.close()
+        node.stop()
+        mgc.close()
