@@ -207,7 +207,8 @@ agw_dtls_state_t agw_dtls_input(agw_dtls_t *d, const uint8_t *buf, size_t len, i
     if (d->state == AGW_DTLS_FAILED || d->state == AGW_DTLS_CLOSED) return d->state;
     d->in = buf;
     d->in_len = len;
-    if (d->state == AGW_DTLS_HANDSHAKING && (d->limit_at < 0 || (!d->heard && d->limit_from_answer)))
+    if (d->state == AGW_DTLS_HANDSHAKING &&
+        (d->limit_at < 0 || (!d->heard && d->limit_from_answer)))
         d->limit_at = now_ms + d->timeout_ms; /* the server's start, or the peer's first answer */
     d->heard = true;
     if (d->state == AGW_DTLS_HANDSHAKING) {

@@ -123,8 +123,10 @@ static void dtls_restart(agw_worker_t *w, agw_term_t *t)
     agw_dtls_free(s->dtls);
     s->dtls = NULL;
     s->dtls_restarts++;
-    LOGI(RT_SUB_DTLS, t->cid, "W3 termination %u: DTLS handshake restarted (%u): the ICE-lite peer "
-         "answers consent checks but not the handshake yet", t->id, s->dtls_restarts);
+    LOGI(RT_SUB_DTLS, t->cid,
+         "W3 termination %u: DTLS handshake restarted (%u): the ICE-lite peer "
+         "answers consent checks but not the handshake yet",
+         t->id, s->dtls_restarts);
     dtls_setup(w, t);
 }
 
@@ -339,9 +341,11 @@ static void on_stun_response(agw_worker_t *w, agw_term_t *t, const uint8_t *buf,
         agw_addr_t mapped;
         memset(&mapped, 0, sizeof mapped);
         agw_addr_set(&mapped, (const struct sockaddr *)&r.mapped, r.mapped_len);
-        LOGI(RT_SUB_ICE, t->cid, "W3 termination %u: check to %s succeeded after %u sent (%s, "
-             "mapped %s)", t->id, agw_addr_str(src, a, sizeof a), s->ck_sent,
-             role_name(s->role), agw_addr_str(&mapped, m, sizeof m));
+        LOGI(RT_SUB_ICE, t->cid,
+             "W3 termination %u: check to %s succeeded after %u sent (%s, "
+             "mapped %s)",
+             t->id, agw_addr_str(src, a, sizeof a), s->ck_sent, role_name(s->role),
+             agw_addr_str(&mapped, m, sizeof m));
     }
     s->ck_ok = true;
     s->last_consent = now;
@@ -382,8 +386,10 @@ static void ck_apply(agw_worker_t *w, agw_term_t *t, const agw_w3_remote_int_t *
     s->last_consent = now; /* the consent window starts with the first check */
     char a[64];
     if (!s->cand.len) {
-        LOGW(RT_SUB_ICE, t->cid, "W3 termination %u: lite peer without a usable candidate; "
-             "waiting for its checks", t->id);
+        LOGW(RT_SUB_ICE, t->cid,
+             "W3 termination %u: lite peer without a usable candidate; "
+             "waiting for its checks",
+             t->id);
         return;
     }
     LOGI(RT_SUB_ICE, t->cid, "W3 termination %u: the peer is ICE-lite, checking %s (%s)", t->id,
@@ -486,8 +492,10 @@ static void on_stun(agw_worker_t *w, agw_term_t *t, const uint8_t *buf, size_t l
         AGW_CNT_ADD(agw_worker_cnt(w)->stun_rejected, 1);
         if (res == AGW_STUN_REJECT && (chk.error == 401 || chk.error == 487)) {
             char a[64];
-            LOGD(RT_SUB_ICE, t->cid, "W3 termination %u: check from %s refused with %d (ufrag "
-                 "\"%s\")", t->id, agw_addr_str(src, a, sizeof a), chk.error, chk.remote_ufrag);
+            LOGD(RT_SUB_ICE, t->cid,
+                 "W3 termination %u: check from %s refused with %d (ufrag "
+                 "\"%s\")",
+                 t->id, agw_addr_str(src, a, sizeof a), chk.error, chk.remote_ufrag);
         }
         return;
     }

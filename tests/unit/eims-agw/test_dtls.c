@@ -385,8 +385,8 @@ TEST(handshake_timeout)
     CHECK_INT(agw_dtls_state(c), AGW_DTLS_FAILED);
     CHECK_STR(agw_dtls_reason(c), "handshake timeout");
     CHECK(now - start >= 1500 && now - start < 1600); /* at the limit, not the next resend */
-    CHECK(to_s.drop_next < 1000); /* it did retransmit */
-    CHECK(agw_dtls_unanswered(c)); /* nothing ever came back */
+    CHECK(to_s.drop_next < 1000);                     /* it did retransmit */
+    CHECK(agw_dtls_unanswered(c));                    /* nothing ever came back */
     agw_dtls_free(c);
 }
 
@@ -425,8 +425,8 @@ TEST(restarted_client_completes_with_the_latest_held_hello)
     CHECK(agw_dtls_unanswered(c1));
     keep_latest(&to_s);
     GBytes *old = g_queue_peek_head(&to_s.q);
-    CHECK(old != NULL && agw_dtls_is_client_hello(g_bytes_get_data(old, NULL),
-                                                  g_bytes_get_size(old)));
+    CHECK(old != NULL &&
+          agw_dtls_is_client_hello(g_bytes_get_data(old, NULL), g_bytes_get_size(old)));
     agw_dtls_t *c2 = client_with(1000, true, &to_s);
     agw_dtls_start(c2, now);
     keep_latest(&to_s);
