@@ -13,6 +13,11 @@ struct agw_dtls {
     bool client;
     bool started;
     bool verified;
+    bool heard;     /* a datagram from the peer was fed in */
+    bool timed_out; /* failed by the handshake timeout */
+    bool limit_from_answer;
+    unsigned timeout_ms;
+    int64_t limit_at; /* the handshake fails at this time (-1: not started) */
     agw_fingerprint_t remote_fp;
     agw_dtls_send_fn send;
     void *ud;
@@ -102,6 +107,9 @@ agw_dtls_t *agw_dtls_new(const agw_dtls_params_t *p, const char **err)
     d->send = p->send;
     d->ud = p->ud;
     d->deadline = -1;
+    d->limit_at = -1;
+    d->timeout_ms = p->timeout_ms ? p->timeout_ms : 20000;
+    d->limit_from_answer = p->limit_from_answer;
     unsigned flags =
         (p->client ? GNUTLS_CLIENT : GNUTLS_SERVER) | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK;
     const char *pos = NULL;
@@ -124,7 +132,8 @@ agw_dtls_t *agw_dtls_new(const agw_dtls_params_t *p, const char **err)
     gnutls_transport_set_pull_function(d->s, pull);
     gnutls_transport_set_pull_timeout_function(d->s, pull_timeout);
     gnutls_dtls_set_mtu(d->s, p->mtu ? p->mtu : 1200);
-    gnutls_dtls_set_timeouts(d->s, 1000, p->timeout_ms ? p->timeout_ms : 20000);
+    /* the overall limit is ours (limit_at); GnuTLS's own would count from its first call only */
+    gnutls_dtls_set_timeouts(d->s, 1000, 24u * 3600u * 1000u);
     return d;
 }
 
@@ -143,6 +152,7 @@ static agw_dtls_state_t fail(agw_dtls_t *d, int rc)
         gnutls_alert_send_appropriate(d->s, rc);
     d->state = AGW_DTLS_FAILED;
     d->deadline = -1;
+    d->timed_out = rc == GNUTLS_E_TIMEDOUT;
     if (d->reason[0]) return d->state; /* set by verify_peer */
     if (rc == GNUTLS_E_TIMEDOUT)
         snprintf(d->reason, sizeof d->reason, "handshake timeout");
@@ -177,6 +187,7 @@ static agw_dtls_state_t handshake(agw_dtls_t *d, int64_t now)
     }
     if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED || !gnutls_error_is_fatal(rc)) {
         d->deadline = now + gnutls_dtls_get_timeout(d->s);
+        if (d->limit_at >= 0 && d->deadline > d->limit_at) d->deadline = d->limit_at;
         return d->state;
     }
     return fail(d, rc);
@@ -187,6 +198,7 @@ agw_dtls_state_t agw_dtls_start(agw_dtls_t *d, int64_t now_ms)
     if (d->started || d->state != AGW_DTLS_HANDSHAKING) return d->state;
     if (!d->client) return d->state; /* the server speaks when the ClientHello arrives */
     d->started = true;
+    d->limit_at = now_ms + d->timeout_ms;
     return handshake(d, now_ms);
 }
 
@@ -195,6 +207,10 @@ agw_dtls_state_t agw_dtls_input(agw_dtls_t *d, const uint8_t *buf, size_t len, i
     if (d->state == AGW_DTLS_FAILED || d->state == AGW_DTLS_CLOSED) return d->state;
     d->in = buf;
     d->in_len = len;
+    if (d->state == AGW_DTLS_HANDSHAKING &&
+        (d->limit_at < 0 || (!d->heard && d->limit_from_answer)))
+        d->limit_at = now_ms + d->timeout_ms; /* the server's start, or the peer's first answer */
+    d->heard = true;
     if (d->state == AGW_DTLS_HANDSHAKING) {
         d->started = true;
         handshake(d, now_ms);
@@ -219,6 +235,7 @@ agw_dtls_state_t agw_dtls_timer(agw_dtls_t *d, int64_t now_ms)
 {
     if (d->state != AGW_DTLS_HANDSHAKING || d->deadline < 0 || now_ms < d->deadline)
         return d->state;
+    if (d->limit_at >= 0 && now_ms >= d->limit_at) return fail(d, GNUTLS_E_TIMEDOUT);
     return handshake(d, now_ms);
 }
 
@@ -237,6 +254,10 @@ bool agw_dtls_is_client(const agw_dtls_t *d)
 const char *agw_dtls_reason(const agw_dtls_t *d)
 {
     return d->reason;
+}
+bool agw_dtls_unanswered(const agw_dtls_t *d)
+{
+    return d->state == AGW_DTLS_FAILED && d->timed_out && !d->heard;
 }
 
 bool agw_dtls_srtp_keys(agw_dtls_t *d, agw_srtp_keys_t *k)

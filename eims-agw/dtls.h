@@ -29,6 +29,10 @@ typedef struct {
     agw_fingerprint_t remote_fp;           /* from the peer's SDP */
     unsigned mtu;                          /* 0 = 1200 */
     unsigned timeout_ms;                   /* whole handshake; 0 = 20000 */
+    /* The limit counts from the peer's first datagram instead of our start when the peer answers
+     * late (a lite peer that was not ready: the owner restarts unanswered handshakes itself);
+     * an unanswered handshake still fails timeout_ms after the start. */
+    bool limit_from_answer;
     agw_dtls_send_fn send;
     void *ud;
 } agw_dtls_params_t;
@@ -52,6 +56,10 @@ bool agw_dtls_is_client(const agw_dtls_t *d);
 /* Why the association failed or closed ("certificate fingerprint mismatch", "handshake timeout",
  * "no common SRTP profile", "alert received: ..."). */
 const char *agw_dtls_reason(const agw_dtls_t *d);
+/* FAILED by the handshake timeout without a single datagram from the peer: nobody answered (a
+ * peer that is alive but not ready yet, or none at all), as opposed to a handshake that started
+ * and broke. The owner may then start a new association (a new ClientHello) instead of failing. */
+bool agw_dtls_unanswered(const agw_dtls_t *d);
 
 /* Exported SRTP keys (RFC 5764 §4.2), ours for sending and the peer's for receiving. Only once
  * CONNECTED, which implies the fingerprint matched. */

@@ -131,7 +131,8 @@ typedef struct {
     /* DTLS */
     agw_dtls_t *dtls;
     bool dtls_client;
-    bool dtls_done; /* CONNECTED and SRTP keyed, FAILED or CLOSED: events sent */
+    bool dtls_done;         /* CONNECTED and SRTP keyed, FAILED or CLOSED: events sent */
+    unsigned dtls_restarts; /* new ClientHellos toward a lite peer that was not ready */
     agw_addr_t dtls_peer;
     agw_link_t hs_link; /* in the worker's handshaking list while retransmissions pend */
     uint8_t *held;      /* ClientHello held until the fingerprint is known (RFC 5763 §5) */

@@ -90,6 +90,7 @@ static void dtls_reset(agw_worker_t *w, agw_term_t *t)
     if (s->srtp_ready) agw_srtp_clear(&s->srtp);
     s->srtp_ready = false;
     s->dtls_done = false;
+    s->dtls_restarts = 0;
     timers_update(w, t);
 }
 
@@ -100,6 +101,33 @@ static void dtls_failed(agw_worker_t *w, agw_term_t *t, const char *reason)
     AGW_CNT_ADD(agw_worker_cnt(w)->dtls_failed, 1);
     LOGW(RT_SUB_DTLS, t->cid, "W3 termination %u: DTLS failed: %s", t->id, reason);
     agw_worker_event(w, t, AGW_EV_DTLS_FAILED, reason, NULL, &s->dtls_peer, 0);
+}
+
+static void dtls_setup(agw_worker_t *w, agw_term_t *t);
+
+/* The DTLS client toward an ICE-lite peer whose handshake timed out with no answer at all while
+ * the peer answers our consent checks (RFC 7675): the peer is alive but not ready. In the hairpin
+ * of a diverted call it is our own offering termination, which holds the ClientHello until its
+ * SDP answer arrives, i.e. until the called phone answers (RFC 5763 §5). Browsers (we are lite
+ * toward them, role LITE) and peers that answered the handshake or lost consent still fail. */
+static bool dtls_peer_not_ready(const agw_w3_t *s)
+{
+    return s->dtls_client && s->role != AGW_ICE_ROLE_LITE && s->ck_ok && !s->consent_lost &&
+           agw_dtls_unanswered(s->dtls);
+}
+
+/* A new association and a new ClientHello (new random); the peer keeps the latest one. */
+static void dtls_restart(agw_worker_t *w, agw_term_t *t)
+{
+    agw_w3_t *s = &t->u.w3;
+    agw_dtls_free(s->dtls);
+    s->dtls = NULL;
+    s->dtls_restarts++;
+    LOGI(RT_SUB_DTLS, t->cid,
+         "W3 termination %u: DTLS handshake restarted (%u): the ICE-lite peer "
+         "answers consent checks but not the handshake yet",
+         t->id, s->dtls_restarts);
+    dtls_setup(w, t);
 }
 
 static void after_dtls(agw_worker_t *w, agw_term_t *t, agw_dtls_state_t st)
@@ -125,7 +153,10 @@ static void after_dtls(agw_worker_t *w, agw_term_t *t, agw_dtls_state_t st)
              s->dtls_client ? "client" : "server", prof);
         agw_worker_event(w, t, AGW_EV_DTLS_CONNECTED, NULL, prof, &s->dtls_peer, 0);
     } else if (st == AGW_DTLS_FAILED) {
-        dtls_failed(w, t, agw_dtls_reason(s->dtls));
+        if (dtls_peer_not_ready(s))
+            dtls_restart(w, t);
+        else
+            dtls_failed(w, t, agw_dtls_reason(s->dtls));
     } else if (st == AGW_DTLS_CLOSED && s->srtp_ready) {
         agw_srtp_clear(&s->srtp);
         s->srtp_ready = false;
@@ -178,6 +209,7 @@ static void dtls_setup(agw_worker_t *w, agw_term_t *t)
                            .remote_fp = s->remote_fp,
                            .mtu = cfg->dtls_mtu,
                            .timeout_ms = cfg->dtls_timeout_ms,
+                           .limit_from_answer = s->dtls_client && s->role != AGW_ICE_ROLE_LITE,
                            .send = dtls_send,
                            .ud = t};
     const char *err = NULL;
@@ -309,9 +341,11 @@ static void on_stun_response(agw_worker_t *w, agw_term_t *t, const uint8_t *buf,
         agw_addr_t mapped;
         memset(&mapped, 0, sizeof mapped);
         agw_addr_set(&mapped, (const struct sockaddr *)&r.mapped, r.mapped_len);
-        LOGI(RT_SUB_ICE, t->cid, "W3 termination %u: check to %s succeeded after %u sent (%s, "
-             "mapped %s)", t->id, agw_addr_str(src, a, sizeof a), s->ck_sent,
-             role_name(s->role), agw_addr_str(&mapped, m, sizeof m));
+        LOGI(RT_SUB_ICE, t->cid,
+             "W3 termination %u: check to %s succeeded after %u sent (%s, "
+             "mapped %s)",
+             t->id, agw_addr_str(src, a, sizeof a), s->ck_sent, role_name(s->role),
+             agw_addr_str(&mapped, m, sizeof m));
     }
     s->ck_ok = true;
     s->last_consent = now;
@@ -352,8 +386,10 @@ static void ck_apply(agw_worker_t *w, agw_term_t *t, const agw_w3_remote_int_t *
     s->last_consent = now; /* the consent window starts with the first check */
     char a[64];
     if (!s->cand.len) {
-        LOGW(RT_SUB_ICE, t->cid, "W3 termination %u: lite peer without a usable candidate; "
-             "waiting for its checks", t->id);
+        LOGW(RT_SUB_ICE, t->cid,
+             "W3 termination %u: lite peer without a usable candidate; "
+             "waiting for its checks",
+             t->id);
         return;
     }
     LOGI(RT_SUB_ICE, t->cid, "W3 termination %u: the peer is ICE-lite, checking %s (%s)", t->id,
@@ -456,8 +492,10 @@ static void on_stun(agw_worker_t *w, agw_term_t *t, const uint8_t *buf, size_t l
         AGW_CNT_ADD(agw_worker_cnt(w)->stun_rejected, 1);
         if (res == AGW_STUN_REJECT && (chk.error == 401 || chk.error == 487)) {
             char a[64];
-            LOGD(RT_SUB_ICE, t->cid, "W3 termination %u: check from %s refused with %d (ufrag "
-                 "\"%s\")", t->id, agw_addr_str(src, a, sizeof a), chk.error, chk.remote_ufrag);
+            LOGD(RT_SUB_ICE, t->cid,
+                 "W3 termination %u: check from %s refused with %d (ufrag "
+                 "\"%s\")",
+                 t->id, agw_addr_str(src, a, sizeof a), chk.error, chk.remote_ufrag);
         }
         return;
     }
@@ -482,12 +520,16 @@ static void on_stun(agw_worker_t *w, agw_term_t *t, const uint8_t *buf, size_t l
                  role_name(s->role));
         }
         if (chk.use_candidate && s->role == AGW_ICE_ROLE_CONTROLLED) s->nominated = true;
-        if (!s->ck_ok && (!s->cand.len || !agw_addr_equal(&s->cand, &src->u.sa, src->len))) {
+        bool known = s->cand.len && agw_addr_equal(&s->cand, &src->u.sa, src->len);
+        if (!s->ck_ok && !known) {
             /* RFC 8445 §7.3.1.4: a peer-reflexive remote candidate; check it (triggered) */
             char a[64];
             s->cand = *src;
             LOGI(RT_SUB_ICE, t->cid, "W3 termination %u: checking peer-reflexive %s", t->id,
                  agw_addr_str(src, a, sizeof a));
+            ck_start(w, t, now);
+        } else if (!s->ck_ok && !s->ck_pending) {
+            /* our check was given up (consent lost): the peer is back, check it again */
             ck_start(w, t, now);
         } else if (chk.switch_role && s->ck_pending) {
             ck_start(w, t, now); /* the pending check carries the old role */
@@ -624,6 +666,12 @@ void agw_w3_housekeeping(agw_worker_t *w, agw_term_t *t, int64_t now)
     s->consent_lost = true;
     LOGN(RT_SUB_ICE, t->cid, "W3 termination %u: consent lost after %lld ms", t->id,
          (long long)(now - s->last_consent));
+    if (checking && !s->ck_ok && s->ck_pending) {
+        /* our first check was never answered: stop retransmitting it (a check from the peer
+         * triggers a new one, a Modify with new credentials too) */
+        s->ck_pending = false;
+        timers_update(w, t);
+    }
     agw_worker_event(w, t, AGW_EV_CONSENT_LOST, NULL, NULL,
                      checking ? &s->cand : &s->pairs[s->selected].addr,
                      (unsigned)(now - s->last_consent));

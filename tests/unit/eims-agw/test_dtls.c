@@ -384,9 +384,97 @@ TEST(handshake_timeout)
     }
     CHECK_INT(agw_dtls_state(c), AGW_DTLS_FAILED);
     CHECK_STR(agw_dtls_reason(c), "handshake timeout");
-    CHECK(now - start >= 1500 && now - start < 5000);
-    CHECK(to_s.drop_next < 1000); /* it did retransmit */
+    CHECK(now - start >= 1500 && now - start < 1600); /* at the limit, not the next resend */
+    CHECK(to_s.drop_next < 1000);                     /* it did retransmit */
+    CHECK(agw_dtls_unanswered(c));                    /* nothing ever came back */
     agw_dtls_free(c);
+}
+
+static agw_dtls_t *client_with(unsigned timeout_ms, bool from_answer, pipe_end *out)
+{
+    agw_dtls_params_t p = {.cred = agw_cert_credentials(cert_a),
+                           .client = true,
+                           .profiles = AGW_SRTP_MASK_ALL,
+                           .send = send_to,
+                           .ud = out,
+                           .timeout_ms = timeout_ms,
+                           .limit_from_answer = from_answer};
+    p.remote_fp = *agw_cert_fingerprint_raw(cert_b);
+    const char *err;
+    return agw_dtls_new(&p, &err);
+}
+
+/* keeps only the newest datagram, like a W3 termination holding the latest early ClientHello */
+static void keep_latest(pipe_end *p)
+{
+    while (g_queue_get_length(&p->q) > 1)
+        g_bytes_unref(g_queue_pop_head(&p->q));
+}
+
+TEST(restarted_client_completes_with_the_latest_held_hello)
+{
+    /* the peer is not ready: the first association times out unanswered, a second one (new
+     * ClientHello, new random) is made; the peer, once ready, answers the latest ClientHello */
+    pipe_end to_c = {G_QUEUE_INIT, 0, 0}, to_s = {G_QUEUE_INIT, 0, 0};
+    int64_t now = now_ms();
+    agw_dtls_t *c1 = client_with(1000, true, &to_s);
+    agw_dtls_start(c1, now);
+    for (int i = 0; i < 10 && agw_dtls_state(c1) == AGW_DTLS_HANDSHAKING; i++)
+        agw_dtls_timer(c1, now = wait_until(agw_dtls_deadline(c1)));
+    CHECK_INT(agw_dtls_state(c1), AGW_DTLS_FAILED);
+    CHECK(agw_dtls_unanswered(c1));
+    keep_latest(&to_s);
+    GBytes *old = g_queue_peek_head(&to_s.q);
+    CHECK(old != NULL &&
+          agw_dtls_is_client_hello(g_bytes_get_data(old, NULL), g_bytes_get_size(old)));
+    agw_dtls_t *c2 = client_with(1000, true, &to_s);
+    agw_dtls_start(c2, now);
+    keep_latest(&to_s);
+    GBytes *hello = g_queue_peek_head(&to_s.q);
+    CHECK(hello != NULL && !g_bytes_equal(hello, old)); /* a new ClientHello */
+    agw_dtls_t *s = endpoint(cert_b, cert_a, false, AGW_SRTP_MASK_ALL, &to_c);
+    pump(c2, &to_c, s, &to_s, &now);
+    CHECK_INT(agw_dtls_state(c2), AGW_DTLS_CONNECTED);
+    CHECK_INT(agw_dtls_state(s), AGW_DTLS_CONNECTED);
+    CHECK(!agw_dtls_unanswered(c2));
+    drain(&to_c);
+    drain(&to_s);
+    agw_dtls_free(c1);
+    agw_dtls_free(c2);
+    agw_dtls_free(s);
+}
+
+/* The peer answers 700 ms into a 1200 ms limit and the first datagram of our next flight is
+ * lost, so the handshake needs one retransmission (1 s) and ends ~1700 ms after the start. */
+static void late_answer_case(bool from_answer)
+{
+    pipe_end to_c = {G_QUEUE_INIT, 0, 0}, to_s = {G_QUEUE_INIT, 0, 0};
+    int64_t now = now_ms(), start = now;
+    agw_dtls_t *c = client_with(1200, from_answer, &to_s);
+    agw_dtls_start(c, now);
+    to_s.drop_next = 1;
+    now = wait_until(start + 700);
+    agw_dtls_t *s = endpoint(cert_b, cert_a, false, AGW_SRTP_MASK_ALL, &to_c);
+    pump(c, &to_c, s, &to_s, &now);
+    if (from_answer) {
+        CHECK_INT(agw_dtls_state(c), AGW_DTLS_CONNECTED); /* limit counted from 700 ms */
+        CHECK_INT(agw_dtls_state(s), AGW_DTLS_CONNECTED);
+        CHECK(now - start > 1200);
+    } else {
+        CHECK_INT(agw_dtls_state(c), AGW_DTLS_FAILED); /* limit counted from the start */
+        CHECK_STR(agw_dtls_reason(c), "handshake timeout");
+        CHECK(!agw_dtls_unanswered(c)); /* the peer had answered: a real failure */
+    }
+    drain(&to_c);
+    drain(&to_s);
+    agw_dtls_free(c);
+    agw_dtls_free(s);
+}
+
+TEST(limit_from_the_first_answer)
+{
+    late_answer_case(true);
+    late_answer_case(false);
 }
 
 TEST(gcm_not_negotiable_with_this_gnutls)
@@ -491,6 +579,8 @@ int main(void)
     RUN(fingerprint_mismatch_fails_handshake);
     RUN(lost_client_hello_retransmitted);
     RUN(handshake_timeout);
+    RUN(restarted_client_completes_with_the_latest_held_hello);
+    RUN(limit_from_the_first_answer);
     RUN(gcm_not_negotiable_with_this_gnutls);
     RUN(srtp_profiles_direct_keys);
     RUN(srtp_forgery_and_replay_refused);
