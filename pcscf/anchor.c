@@ -103,6 +103,8 @@ void clear_strings(anchor_t *a)
     a->w3_tid = a->rtp_tid = a->idle_sdp = a->idle_detail = NULL;
     a->wic_offer = a->ims_offer = a->w3_local = a->rtp_local = NULL;
     a->w3_remote = a->rtp_remote = NULL;
+    anchor_sdps_free(a->sdps);
+    a->sdps = NULL;
 }
 
 void anchor_ref(anchor_t *a)
@@ -305,6 +307,76 @@ static sdpx_codec_filter codec_filter(const anchor_t *a)
     return f;
 }
 
+/* Parse once (pcscf/anchor_sdp.h): an SDP of the exchange in progress, classified on first use.
+ * Offers and answers as received are read strictly (flags 0), the AGW's Locals as templates,
+ * the Remotes we built leniently. */
+static const sdpx_info *sdp_of(anchor_t *a, const char *text, unsigned flags, sdpx_status *st)
+{
+    if (!a->sdps) a->sdps = anchor_sdps_new();
+    return anchor_sdps_get(a->sdps, text, flags, st);
+}
+
+static const sdpx_info *local_of(anchor_t *a, const char *local)
+{
+    return sdp_of(a, local, SDPX_F_TEMPLATE, NULL);
+}
+
+static const sdpx_info *remote_of(anchor_t *a, const char *remote)
+{
+    return sdp_of(a, remote, SDPX_F_LENIENT, NULL);
+}
+
+/* The exchange is over: what it parsed is not needed any more. */
+static void sdps_done(anchor_t *a)
+{
+    anchor_sdps_free(a->sdps);
+    a->sdps = NULL;
+}
+
+/* The rewrite toward one side on the parsed SDPs; a text that does not parse is reported as
+ * anchor_sdp_toward_wic/ims() would. */
+static anchor_status toward(anchor_t *a, bool wic_side, const char *local, const char *remote,
+                            const char *src, const char *other, const sdpx_codec_filter *f,
+                            unsigned add, char **out, char *detail, size_t dn)
+{
+    *out = NULL;
+    sdpx_status ss;
+    const sdpx_info *si, *oi = NULL;
+    if (!wic_side) {
+        const sdpx_info *li = local_of(a, local);
+        const char *addr;
+        unsigned port;
+        if (!anchor_info_conn(li, &addr, &port)) {
+            g_snprintf(detail, dn, "AGW core Local without address/port");
+            return ANCHOR_E_INTERNAL;
+        }
+        if (!(si = sdp_of(a, src, 0, &ss)) || (other && !(oi = sdp_of(a, other, 0, &ss)))) {
+            g_snprintf(detail, dn, "SDP toward IMS: %s", sdpx_strerror(ss));
+            return anchor_sdp_status(ss);
+        }
+        return anchor_toward_ims_info(li, si, oi, f, add, out, detail, dn);
+    }
+    if (!local) {
+        g_snprintf(detail, dn, "no AGW W3 Local");
+        return ANCHOR_E_INTERNAL;
+    }
+    const sdpx_info *li = NULL;
+    if (!(si = sdp_of(a, src, 0, &ss)) || !(li = sdp_of(a, local, SDPX_F_TEMPLATE, &ss)) ||
+        (other && !(oi = sdp_of(a, other, 0, &ss)))) {
+        g_snprintf(detail, dn, "SDP toward the WIC: %s", sdpx_strerror(ss));
+        return anchor_sdp_status(ss);
+    }
+    /* An answer keeps the DTLS role an earlier exchange fixed (a re-offer says actpass again):
+     * the Local as if its a=setup said that role (a shallow copy; the strings stay the
+     * cache's). */
+    sdpx_info fixed = *li;
+    if (other && li->setup == SDPX_SETUP_ACTPASS) {
+        sdpx_setup role = anchor_w3_role_info(li, remote_of(a, remote));
+        if (role != SDPX_SETUP_NONE) fixed.setup = role;
+    }
+    return anchor_toward_wic_info(&fixed, si, oi, f, add, out, detail, dn);
+}
+
 /* RFC 3264 §8: an SDP that differs from the previous one sent that way needs a higher o=
  * version. The versions come from the other side's SDP, which may repeat its own (an ICE
  * restart answered with the same IMS answer, say): then ours is raised past the last one. */
@@ -318,17 +390,12 @@ static anchor_status build_toward(anchor_t *a, bool to_wic, const char *src, con
     for (int pass = 0; pass < 2; pass++) {
         /* WIC to WIC: the far side gets WebRTC too, built on its own W3 Local. An answer
          * keeps the DTLS role an earlier exchange fixed (a re-offer says actpass again). */
-        if (to_wic || a->core_w3) {
-            const char *local = to_wic ? a->w3_local : a->rtp_local;
-            sdpx_setup role = other ? anchor_w3_role(local, to_wic ? a->w3_remote : a->rtp_remote)
-                                    : SDPX_SETUP_NONE;
-            char *fixed = role != SDPX_SETUP_NONE && anchor_sdp_setup(local) == SDPX_SETUP_ACTPASS
-                              ? anchor_sdp_set_attr(local, "setup", sdpx_setup_name(role))
-                              : NULL;
-            st = anchor_sdp_toward_wic(fixed ? fixed : local, src, other, &f, add, out, detail, dn);
-            g_free(fixed);
-        } else
-            st = anchor_sdp_toward_ims(a->rtp_local, src, other, &f, add, out, detail, dn);
+        if (to_wic || a->core_w3)
+            st = toward(a, true, to_wic ? a->w3_local : a->rtp_local,
+                        to_wic ? a->w3_remote : a->rtp_remote, src, other, &f, add, out, detail,
+                        dn);
+        else
+            st = toward(a, false, a->rtp_local, NULL, src, other, &f, add, out, detail, dn);
         if (st != ANCHOR_OK || !*last || pass) break;
         char *who_new = NULL, *who_old = NULL;
         uint64_t v_new = 0, v_old = 0;
@@ -390,7 +457,7 @@ static anchor_status refuse(anchor_t *a, a_step step, anchor_status st, const ch
 }
 
 /* Context = $ { Add W3, Add RTP } (originating) or { Add RTP, Add W3 } (terminating). */
-static anchor_status send_add(anchor_t *a, a_step step, const char *offer, bool from_wic)
+static anchor_status send_add(anchor_t *a, a_step step, const sdpx_info *in, bool from_wic)
 {
     pcscf_agw_t *agw = iq_pick_agw(a->iq);
     if (!agw) return refuse(a, step, ANCHOR_E_NO_AGW, NULL);
@@ -398,29 +465,23 @@ static anchor_status send_add(anchor_t *a, a_step step, const char *offer, bool 
      * offer it is (derived from that offer, or passive with iq.answer_passive), actpass on
      * the side we offer toward (a WIC's offer cannot tell that one: say it). */
     sdpx_iq_params answering = {.filter = codec_filter(a)};
-    if (a->iq->cfg.answer_passive) {
-        sdpx_info in;
-        if (sdpx_classify(offer, strlen(offer), 0, &in) == SDPX_OK) {
-            if (in.setup == SDPX_SETUP_ACTPASS) answering.setup = SDPX_SETUP_PASSIVE;
-            sdpx_info_clear(&in);
-        }
-    }
+    if (a->iq->cfg.answer_passive && in->setup == SDPX_SETUP_ACTPASS)
+        answering.setup = SDPX_SETUP_PASSIVE;
     sdpx_iq_params offering = {.filter = codec_filter(a), .setup = SDPX_SETUP_ACTPASS};
     char *w3_local = NULL, *w3_remote = NULL, *rtp_local = NULL, *rtp_remote = NULL;
-    size_t ol = strlen(offer);
-    sdpx_status st = sdpx_iq_w3_local(offer, ol, from_wic ? &answering : &offering, &w3_local);
+    sdpx_status st = sdpx_iq_w3_local_info(in, from_wic ? &answering : &offering, &w3_local);
     if (st == SDPX_OK)
-        st = a->core_w3 ? sdpx_iq_w3_local(offer, ol, from_wic ? &offering : &answering, &rtp_local)
-                        : sdpx_iq_rtp_local(offer, ol, &offering, &rtp_local);
+        st = a->core_w3 ? sdpx_iq_w3_local_info(in, from_wic ? &offering : &answering, &rtp_local)
+                        : sdpx_iq_rtp_local_info(in, &offering, &rtp_local);
     /* The offerer's SDP as it is (its a=ice-lite and a=setup included: an AGW's own offer
      * coming back through the wtpf, a diverted call, says ice-lite / actpass). */
     if (st == SDPX_OK) {
         if (from_wic)
-            st = sdpx_iq_w3_remote(offer, ol, NULL, &w3_remote);
+            st = sdpx_iq_w3_remote_info(in, NULL, &w3_remote);
         else if (a->core_w3)
-            st = sdpx_iq_w3_remote(offer, ol, NULL, &rtp_remote);
+            st = sdpx_iq_w3_remote_info(in, NULL, &rtp_remote);
         else
-            st = sdpx_iq_rtp_remote(offer, ol, NULL, &rtp_remote);
+            st = sdpx_iq_rtp_remote_info(in, NULL, &rtp_remote);
     }
     if (st != SDPX_OK) {
         free(w3_local);
@@ -489,19 +550,15 @@ static anchor_status send_add(anchor_t *a, a_step step, const char *offer, bool 
 }
 
 /* An offer must be WebRTC from the WIC side and plain RTP with audio from the IMS side. */
-static sdpx_status check_offer(const char *sdp, bool webrtc)
+static sdpx_status check_offer(anchor_t *a, const char *sdp, bool webrtc, const sdpx_info **out)
 {
-    sdpx_info in;
-    sdpx_status ss = sdpx_classify(sdp, strlen(sdp), 0, &in);
-    if (ss != SDPX_OK) return ss;
-    if (webrtc)
-        ss = in.kind != SDPX_KIND_WEBRTC ? SDPX_E_PROTO : sdpx_check_webrtc(&in);
-    else if (in.audio < 0)
-        ss = SDPX_E_NO_AUDIO;
-    else if (in.kind != SDPX_KIND_RTP)
-        ss = SDPX_E_PROTO;
-    sdpx_info_clear(&in);
-    return ss;
+    sdpx_status ss;
+    const sdpx_info *in = *out = sdp_of(a, sdp, 0, &ss);
+    if (!in) return ss;
+    if (webrtc) return in->kind != SDPX_KIND_WEBRTC ? SDPX_E_PROTO : sdpx_check_webrtc(in);
+    if (in->audio < 0) return SDPX_E_NO_AUDIO;
+    if (in->kind != SDPX_KIND_RTP) return SDPX_E_PROTO;
+    return SDPX_OK;
 }
 
 /* The offer step, from either side: the first offer reserves both terminations (Add); a
@@ -515,12 +572,13 @@ static anchor_status take_offer(anchor_t *a, bool from_wic, const char *offer, a
     if (a->offerer != OFFERER_NONE && !a->answered)
         return refuse(a, step, ANCHOR_E_STATE, "an offer is pending (glare)");
     if (!offer) return refuse(a, step, ANCHOR_E_SDP, "no SDP");
-    sdpx_status ss = check_offer(offer, from_wic || a->core_w3);
+    const sdpx_info *in;
+    sdpx_status ss = check_offer(a, offer, from_wic || a->core_w3, &in);
     if (ss != SDPX_OK) return refuse(a, step, ANCHOR_E_SDP, sdpx_strerror(ss));
 
     if (a->state == A_IDLE) {
         step_start(a, step, cb, ud);
-        st = send_add(a, step, offer, from_wic);
+        st = send_add(a, step, in, from_wic);
         if (st != ANCHOR_OK) {
             a->step = STEP_NONE;
             a->cb = NULL;
@@ -629,12 +687,14 @@ static anchor_status send_modify(anchor_t *a, a_step step, char *answer, char *w
 /* A re-offer toward a W3 termination that offered first says actpass again (RFC 5763 §5),
  * which the AGW cannot take as Remote of a termination whose role is fixed: install it with
  * the role it takes by our answer (the complement of ours, which the answer keeps). */
-static void remote_keeps_role(const char *local, const char *old_remote, char **remote)
+static void remote_keeps_role(anchor_t *a, const char *local, const char *old_remote,
+                              char **remote)
 {
-    sdpx_setup role = anchor_w3_role(local, old_remote);
-    if (!*remote || anchor_sdp_setup(local) != SDPX_SETUP_ACTPASS ||
-        anchor_sdp_setup(*remote) != SDPX_SETUP_ACTPASS || role == SDPX_SETUP_NONE)
-        return;
+    const sdpx_info *li = local_of(a, local);
+    if (!*remote || !li || li->setup != SDPX_SETUP_ACTPASS) return;
+    sdpx_setup role = anchor_w3_role_info(li, remote_of(a, old_remote));
+    const sdpx_info *ri = remote_of(a, *remote);
+    if (!ri || ri->setup != SDPX_SETUP_ACTPASS || role == SDPX_SETUP_NONE) return;
     char *r =
         anchor_sdp_set_attr(*remote, "setup", role == SDPX_SETUP_ACTIVE ? "passive" : "active");
     g_free(*remote);
@@ -642,13 +702,13 @@ static void remote_keeps_role(const char *local, const char *old_remote, char **
 }
 
 /* A new remote ufrag is an ICE restart (RFC 8445 §9): the AGW needs new credentials. */
-static bool ice_restarted(const char *old_remote, const char *new_remote)
+static bool ice_restarted(anchor_t *a, const char *old_remote, const char *new_remote)
 {
-    char *o = anchor_sdp_ufrag(old_remote), *n = anchor_sdp_ufrag(new_remote);
-    bool restart = o && n && strcmp(o, n) != 0;
-    g_free(o);
-    g_free(n);
-    return restart;
+    const sdpx_info *o = remote_of(a, old_remote);
+    const char *ou = o ? o->ice_ufrag : NULL;
+    const sdpx_info *n = remote_of(a, new_remote);
+    const char *nu = n ? n->ice_ufrag : NULL;
+    return ou && nu && strcmp(ou, nu) != 0;
 }
 
 /* The answer is installed (or needed no change): remember it and build the offerer's SDP. */
@@ -670,6 +730,7 @@ static void answer_complete(anchor_t *a, a_req_t *r, bool later)
             ? build_toward_wic(a, r->answer, a->wic_offer, &out, detail, sizeof detail)
             : build_toward_ims(a, r->answer, a->ims_offer, &out, detail, sizeof detail);
     if (st == ANCHOR_OK) a->answered = true;
+    sdps_done(a);
     if (later) {
         finish_later(a, st, out, st == ANCHOR_OK ? NULL : detail);
     } else {
@@ -687,10 +748,13 @@ anchor_status anchor_answer_from_ims(anchor_t *a, const char *ims_answer, anchor
         return refuse(a, STEP_ANSWER_IMS, ANCHOR_E_STATE, "no offer from the WIC to answer");
     if (!ims_answer) return refuse(a, STEP_ANSWER_IMS, ANCHOR_E_SDP, "no SDP");
     char *rtp_remote = NULL, *w3_remote = NULL;
-    size_t al = strlen(ims_answer);
-    sdpx_status ss = a->core_w3 ? sdpx_iq_w3_remote(ims_answer, al, NULL, &rtp_remote)
-                                : sdpx_iq_rtp_remote(ims_answer, al, NULL, &rtp_remote);
-    if (ss == SDPX_OK) ss = sdpx_iq_w3_remote(a->wic_offer, strlen(a->wic_offer), NULL, &w3_remote);
+    sdpx_status ss;
+    const sdpx_info *ans = sdp_of(a, ims_answer, 0, &ss), *off = NULL;
+    if (ans)
+        ss = a->core_w3 ? sdpx_iq_w3_remote_info(ans, NULL, &rtp_remote)
+                        : sdpx_iq_rtp_remote_info(ans, NULL, &rtp_remote);
+    if (ss == SDPX_OK && (off = sdp_of(a, a->wic_offer, 0, &ss)))
+        ss = sdpx_iq_w3_remote_info(off, NULL, &w3_remote);
     if (ss != SDPX_OK) {
         free(rtp_remote);
         free(w3_remote);
@@ -699,10 +763,10 @@ anchor_status anchor_answer_from_ims(anchor_t *a, const char *ims_answer, anchor
         return refuse(a, STEP_ANSWER_IMS, ANCHOR_E_SDP, why);
     }
     h248_mode w3_mode, rtp_mode;
-    anchor_modes(anchor_sdp_dir(a->wic_offer), anchor_sdp_dir(ims_answer), &w3_mode, &rtp_mode);
-    bool ice_restart = ice_restarted(a->w3_remote, w3_remote);
+    anchor_modes(off->dir, ans->dir, &w3_mode, &rtp_mode);
+    bool ice_restart = ice_restarted(a, a->w3_remote, w3_remote);
     char *w3r = g_strdup(w3_remote), *rtpr = g_strdup(rtp_remote);
-    remote_keeps_role(a->w3_local, a->w3_remote, &w3r);
+    remote_keeps_role(a, a->w3_local, a->w3_remote, &w3r);
     free(w3_remote);
     free(rtp_remote);
     step_start(a, STEP_ANSWER_IMS, cb, ud);
@@ -725,11 +789,12 @@ anchor_status anchor_answer_from_wic(anchor_t *a, const char *wic_answer, anchor
         return refuse(a, STEP_ANSWER_WIC, ANCHOR_E_STATE, "no offer from IMS to answer");
     if (!wic_answer) return refuse(a, STEP_ANSWER_WIC, ANCHOR_E_SDP, "no SDP");
     char *rtp_remote = NULL, *w3_remote = NULL;
-    sdpx_status ss = sdpx_iq_w3_remote(wic_answer, strlen(wic_answer), NULL, &w3_remote);
-    size_t ol = strlen(a->ims_offer);
-    if (ss == SDPX_OK)
-        ss = a->core_w3 ? sdpx_iq_w3_remote(a->ims_offer, ol, NULL, &rtp_remote)
-                        : sdpx_iq_rtp_remote(a->ims_offer, ol, NULL, &rtp_remote);
+    sdpx_status ss;
+    const sdpx_info *ans = sdp_of(a, wic_answer, 0, &ss), *off = NULL;
+    if (ans) ss = sdpx_iq_w3_remote_info(ans, NULL, &w3_remote);
+    if (ss == SDPX_OK && (off = sdp_of(a, a->ims_offer, 0, &ss)))
+        ss = a->core_w3 ? sdpx_iq_w3_remote_info(off, NULL, &rtp_remote)
+                        : sdpx_iq_rtp_remote_info(off, NULL, &rtp_remote);
     if (ss != SDPX_OK) {
         free(rtp_remote);
         free(w3_remote);
@@ -738,11 +803,11 @@ anchor_status anchor_answer_from_wic(anchor_t *a, const char *wic_answer, anchor
         return refuse(a, STEP_ANSWER_WIC, ANCHOR_E_SDP, why);
     }
     h248_mode w3_mode, rtp_mode;
-    anchor_modes(anchor_sdp_dir(wic_answer), anchor_sdp_dir(a->ims_offer), &w3_mode, &rtp_mode);
+    anchor_modes(ans->dir, off->dir, &w3_mode, &rtp_mode);
     /* WIC to WIC: the far WIC's re-offer may restart ICE on its own leg. */
-    bool far_restart = a->core_w3 && ice_restarted(a->rtp_remote, rtp_remote);
+    bool far_restart = a->core_w3 && ice_restarted(a, a->rtp_remote, rtp_remote);
     char *w3r = g_strdup(w3_remote), *rtpr = g_strdup(rtp_remote);
-    if (a->core_w3) remote_keeps_role(a->rtp_local, a->rtp_remote, &rtpr);
+    if (a->core_w3) remote_keeps_role(a, a->rtp_local, a->rtp_remote, &rtpr);
     free(w3_remote);
     free(rtp_remote);
     step_start(a, STEP_ANSWER_WIC, cb, ud);
@@ -767,6 +832,7 @@ void anchor_offer_rejected(anchor_t *a)
          * is nothing older); a rejected re-offer is simply forgotten. */
         a->answered = true;
     }
+    if (a->step == STEP_NONE) sdps_done(a);
 }
 
 /* ---- replies ------------------------------------------------------------------------------- */
@@ -858,13 +924,12 @@ static void add_reply(anchor_t *a, pcscf_agw_t *agw, a_req_t *r, const h248_tran
     a->rtp_local = g_strdup(rtp_local);
     a->state = A_READY;
     iq_update_gauges(a->iq);
-    char *core_addr = NULL;
+    const char *core_addr = NULL;
     unsigned core_port = 0;
-    anchor_sdp_conn(rtp_local, &core_addr, &core_port);
+    anchor_info_conn(local_of(a, a->rtp_local), &core_addr, &core_port);
     LOGI(RT_SUB_IQ, a->cid, "<- %s tid %u: Context = %u { %s, %s (%s %s:%u) }", agw->mid, r->tid,
          a->ctx, a->w3_tid, a->rtp_tid, a->core_w3 ? "far W3" : "core", core_addr ? core_addr : "?",
          core_port);
-    g_free(core_addr);
     if (a->release_after_add) {
         a->release_after_add = false;
         a->step = STEP_NONE;

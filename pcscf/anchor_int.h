@@ -6,6 +6,7 @@
 
 #include "pcscf/anchor.h"
 #include "pcscf/anchor_msg.h"
+#include "pcscf/anchor_sdp.h"
 #include "pcscf/iq_mgc.h"
 
 typedef enum {
@@ -67,6 +68,10 @@ struct anchor {
     char *w3_local, *rtp_local;   /* its Local descriptors */
     char *w3_remote, *rtp_remote; /* the Remote we installed */
     h248_mode w3_mode, rtp_mode;
+
+    /* the SDPs of the exchange in progress, each classified once (pcscf/anchor_sdp.h); freed
+     * when the exchange completes. NULL when none. */
+    anchor_sdps *sdps;
 
     /* RFC 3264 §8: the last SDP handed out for each side, to keep its o= version increasing */
     char *sent_wic, *sent_ims;

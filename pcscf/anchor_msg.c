@@ -150,15 +150,22 @@ anchor_status anchor_sdp_status(sdpx_status st)
     }
 }
 
+bool anchor_info_conn(const sdpx_info *in, const char **addr, unsigned *port)
+{
+    if (!in || in->audio < 0 || in->port == 0 || !in->addr || strcmp(in->addr, "$") == 0)
+        return false;
+    *addr = in->addr;
+    *port = in->port;
+    return true;
+}
+
 bool anchor_sdp_conn(const char *sdp, char **addr, unsigned *port)
 {
     sdpx_info in;
     if (!sdp || sdpx_classify(sdp, strlen(sdp), SDPX_F_LENIENT, &in) != SDPX_OK) return false;
-    bool ok = in.audio >= 0 && in.port > 0 && in.addr && strcmp(in.addr, "$") != 0;
-    if (ok) {
-        *addr = g_strdup(in.addr);
-        *port = in.port;
-    }
+    const char *a = NULL;
+    bool ok = anchor_info_conn(&in, &a, port);
+    if (ok) *addr = g_strdup(a);
     sdpx_info_clear(&in);
     return ok;
 }
@@ -209,12 +216,12 @@ sdpx_setup anchor_sdp_setup(const char *sdp)
     return s;
 }
 
-sdpx_setup anchor_w3_role(const char *local, const char *remote)
+sdpx_setup anchor_w3_role_info(const sdpx_info *local, const sdpx_info *remote)
 {
-    sdpx_setup mine = anchor_sdp_setup(local);
+    sdpx_setup mine = local ? local->setup : SDPX_SETUP_NONE;
     if (mine == SDPX_SETUP_ACTIVE || mine == SDPX_SETUP_PASSIVE) return mine;
     if (mine != SDPX_SETUP_ACTPASS) return SDPX_SETUP_NONE;
-    switch (anchor_sdp_setup(remote)) {
+    switch (remote ? remote->setup : SDPX_SETUP_NONE) {
     case SDPX_SETUP_ACTIVE:
         return SDPX_SETUP_PASSIVE;
     case SDPX_SETUP_PASSIVE:
@@ -222,6 +229,18 @@ sdpx_setup anchor_w3_role(const char *local, const char *remote)
     default:
         return SDPX_SETUP_NONE;
     }
+}
+
+sdpx_setup anchor_w3_role(const char *local, const char *remote)
+{
+    sdpx_info l, r;
+    bool lok = local && sdpx_classify(local, strlen(local), SDPX_F_LENIENT, &l) == SDPX_OK;
+    bool rok = lok && l.setup == SDPX_SETUP_ACTPASS && remote &&
+               sdpx_classify(remote, strlen(remote), SDPX_F_LENIENT, &r) == SDPX_OK;
+    sdpx_setup role = anchor_w3_role_info(lok ? &l : NULL, rok ? &r : NULL);
+    if (lok) sdpx_info_clear(&l);
+    if (rok) sdpx_info_clear(&r);
+    return role;
 }
 
 static bool dir_sends(sdpx_dir d)
@@ -260,25 +279,91 @@ static char *to_glib(char *s)
     return g;
 }
 
-anchor_status anchor_sdp_toward_ims(const char *rtp_local, const char *wic_sdp,
-                                    const char *ims_offer, const sdpx_codec_filter *f,
-                                    unsigned o_add, char **out, char *detail, size_t dn)
+anchor_status anchor_toward_ims_info(const sdpx_info *rtp_local, const sdpx_info *wic,
+                                     const sdpx_info *ims_offer, const sdpx_codec_filter *f,
+                                     unsigned o_add, char **out, char *detail, size_t dn)
 {
     *out = NULL;
-    char *addr = NULL;
+    const char *addr = NULL;
     unsigned port = 0;
-    if (!anchor_sdp_conn(rtp_local, &addr, &port)) {
+    if (!anchor_info_conn(rtp_local, &addr, &port)) {
         g_snprintf(detail, dn, "AGW core Local without address/port");
         return ANCHOR_E_INTERNAL;
     }
     sdpx_ims_params p = {.addr = addr, .port = port, .o_version_add = o_add};
     if (f) p.filter = *f;
     char *o = NULL;
-    sdpx_status st = ims_offer ? sdpx_to_ims_answer(wic_sdp, strlen(wic_sdp), ims_offer,
-                                                    strlen(ims_offer), &p, &o)
-                               : sdpx_to_ims_offer(wic_sdp, strlen(wic_sdp), &p, &o);
-    g_free(addr);
+    sdpx_status st = ims_offer ? sdpx_to_ims_answer_info(wic, ims_offer, &p, &o)
+                               : sdpx_to_ims_offer_info(wic, &p, &o);
     if (st != SDPX_OK) g_snprintf(detail, dn, "SDP toward IMS: %s", sdpx_strerror(st));
+    if (o) *out = to_glib(o);
+    return anchor_sdp_status(st);
+}
+
+/* A text input that does not parse, reported as the text functions of sdp_rewrite.h would. */
+static anchor_status parse_failed(sdpx_status st, const char *toward, char *detail, size_t dn)
+{
+    g_snprintf(detail, dn, "SDP toward %s: %s", toward, sdpx_strerror(st));
+    return anchor_sdp_status(st);
+}
+
+anchor_status anchor_sdp_toward_ims(const char *rtp_local, const char *wic_sdp,
+                                    const char *ims_offer, const sdpx_codec_filter *f,
+                                    unsigned o_add, char **out, char *detail, size_t dn)
+{
+    *out = NULL;
+    sdpx_info loc, wic, off;
+    if (!rtp_local ||
+        sdpx_classify(rtp_local, strlen(rtp_local), SDPX_F_LENIENT, &loc) != SDPX_OK) {
+        g_snprintf(detail, dn, "AGW core Local without address/port");
+        return ANCHOR_E_INTERNAL;
+    }
+    sdpx_status ss = sdpx_classify(wic_sdp, wic_sdp ? strlen(wic_sdp) : 0, 0, &wic);
+    if (ss == SDPX_OK && ims_offer) {
+        ss = sdpx_classify(ims_offer, strlen(ims_offer), 0, &off);
+        if (ss != SDPX_OK) sdpx_info_clear(&wic);
+    }
+    const char *addr;
+    unsigned port;
+    anchor_status st;
+    if (ss == SDPX_OK) {
+        st = anchor_toward_ims_info(&loc, &wic, ims_offer ? &off : NULL, f, o_add, out, detail,
+                                    dn);
+        sdpx_info_clear(&wic);
+        if (ims_offer) sdpx_info_clear(&off);
+    } else if (!anchor_info_conn(&loc, &addr, &port)) {
+        g_snprintf(detail, dn, "AGW core Local without address/port");
+        st = ANCHOR_E_INTERNAL;
+    } else {
+        st = parse_failed(ss, "IMS", detail, dn);
+    }
+    sdpx_info_clear(&loc);
+    return st;
+}
+
+anchor_status anchor_toward_wic_info(const sdpx_info *w3_local, const sdpx_info *ims,
+                                     const sdpx_info *wic_offer, const sdpx_codec_filter *f,
+                                     unsigned o_add, char **out, char *detail, size_t dn)
+{
+    *out = NULL;
+    if (!w3_local) {
+        g_snprintf(detail, dn, "no AGW W3 Local");
+        return ANCHOR_E_INTERNAL;
+    }
+    sdpx_wic_params p = {.o_version_add = o_add};
+    if (f) p.filter = *f;
+    sdpx_status st;
+    char *o = NULL;
+    if (wic_offer) {
+        st = sdpx_to_wic_answer_info(ims, w3_local, wic_offer, &p, &o);
+    } else {
+        /* RFC 5763 §5: an offer says actpass, also when the association exists already. A
+         * shallow copy with another role: the strings stay the cache's. */
+        sdpx_info local = *w3_local;
+        if (local.setup != SDPX_SETUP_NONE) local.setup = SDPX_SETUP_ACTPASS;
+        st = sdpx_to_wic_offer_info(ims, &local, &p, &o);
+    }
+    if (st != SDPX_OK) g_snprintf(detail, dn, "SDP toward the WIC: %s", sdpx_strerror(st));
     if (o) *out = to_glib(o);
     return anchor_sdp_status(st);
 }
@@ -292,22 +377,26 @@ anchor_status anchor_sdp_toward_wic(const char *w3_local, const char *ims_sdp,
         g_snprintf(detail, dn, "no AGW W3 Local");
         return ANCHOR_E_INTERNAL;
     }
-    sdpx_wic_params p = {.o_version_add = o_add};
-    if (f) p.filter = *f;
-    sdpx_status st;
-    char *o = NULL;
-    if (wic_offer) {
-        st = sdpx_to_wic_answer(ims_sdp, strlen(ims_sdp), w3_local, strlen(w3_local), wic_offer,
-                                strlen(wic_offer), &p, &o);
-    } else {
-        /* RFC 5763 §5: an offer says actpass, also when the association exists already. */
-        char *local = anchor_sdp_set_attr(w3_local, "setup", "actpass");
-        st = sdpx_to_wic_offer(ims_sdp, strlen(ims_sdp), local, strlen(local), &p, &o);
-        g_free(local);
+    sdpx_info ims, loc, off;
+    sdpx_status ss = sdpx_classify(ims_sdp, ims_sdp ? strlen(ims_sdp) : 0, 0, &ims);
+    if (ss == SDPX_OK) {
+        ss = sdpx_classify(w3_local, strlen(w3_local), SDPX_F_TEMPLATE, &loc);
+        if (ss != SDPX_OK) sdpx_info_clear(&ims);
     }
-    if (st != SDPX_OK) g_snprintf(detail, dn, "SDP toward the WIC: %s", sdpx_strerror(st));
-    if (o) *out = to_glib(o);
-    return anchor_sdp_status(st);
+    if (ss == SDPX_OK && wic_offer) {
+        ss = sdpx_classify(wic_offer, strlen(wic_offer), 0, &off);
+        if (ss != SDPX_OK) {
+            sdpx_info_clear(&ims);
+            sdpx_info_clear(&loc);
+        }
+    }
+    if (ss != SDPX_OK) return parse_failed(ss, "the WIC", detail, dn);
+    anchor_status st =
+        anchor_toward_wic_info(&loc, &ims, wic_offer ? &off : NULL, f, o_add, out, detail, dn);
+    sdpx_info_clear(&ims);
+    sdpx_info_clear(&loc);
+    if (wic_offer) sdpx_info_clear(&off);
+    return st;
 }
 
 bool anchor_sdp_origin(const char *sdp, char **who, uint64_t *version)

@@ -43,6 +43,8 @@ const char *anchor_mode_name(h248_mode m);
 anchor_status anchor_sdp_status(sdpx_status st);
 /* The c= address and m= port of a descriptor (the AGW's core Local); false if missing or "$". */
 bool anchor_sdp_conn(const char *sdp, char **addr, unsigned *port);
+/* The same from a classified SDP; *addr points into `in`. */
+bool anchor_info_conn(const sdpx_info *in, const char **addr, unsigned *port);
 /* The SDP with every "a=<attr>:..." line's value replaced (g_free). */
 char *anchor_sdp_set_attr(const char *sdp, const char *attr, const char *value);
 /* The audio direction of an SDP (sendrecv when unreadable). */
@@ -55,6 +57,8 @@ sdpx_setup anchor_sdp_setup(const char *sdp);
  * when that says active or passive; for a termination that offered (actpass), the complement
  * of the role the peer's answer (its Remote) took. NONE while not fixed. */
 sdpx_setup anchor_w3_role(const char *local, const char *remote);
+/* The same from classified SDPs (NULL: unreadable or absent). */
+sdpx_setup anchor_w3_role_info(const sdpx_info *local, const sdpx_info *remote);
 /* H.248 modes of the W3 and RTP terminations for the directions the WIC's and the IMS side's
  * SDPs of one offer/answer exchange say (H.248.1 §7.1.7: seen from each termination outward). */
 void anchor_modes(sdpx_dir wic, sdpx_dir ims, h248_mode *w3, h248_mode *rtp);
@@ -71,6 +75,15 @@ anchor_status anchor_sdp_toward_ims(const char *rtp_local, const char *wic_sdp,
 anchor_status anchor_sdp_toward_wic(const char *w3_local, const char *ims_sdp,
                                     const char *wic_offer, const sdpx_codec_filter *f,
                                     unsigned o_add, char **out, char *detail, size_t dn);
+/* The two above on classified SDPs (parse once: pcscf/anchor_sdp.h): the AGW Local classified
+ * with SDPX_F_TEMPLATE (toward the WIC) or LENIENT/TEMPLATE (toward IMS), the others strict.
+ * Same output; the text versions classify and call these. */
+anchor_status anchor_toward_ims_info(const sdpx_info *rtp_local, const sdpx_info *wic_sdp,
+                                     const sdpx_info *ims_offer, const sdpx_codec_filter *f,
+                                     unsigned o_add, char **out, char *detail, size_t dn);
+anchor_status anchor_toward_wic_info(const sdpx_info *w3_local, const sdpx_info *ims_sdp,
+                                     const sdpx_info *wic_offer, const sdpx_codec_filter *f,
+                                     unsigned o_add, char **out, char *detail, size_t dn);
 /* The o= line's "<username> <sess-id>" (g_free) and its version; false without o=. */
 bool anchor_sdp_origin(const char *sdp, char **who, uint64_t *version);
 /* Whether two SDPs differ in more than their o= line. */

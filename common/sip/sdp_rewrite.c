@@ -71,6 +71,25 @@ static sdpx_status audio_source_ok(const sdpx_info *src)
     return SDPX_OK;
 }
 
+sdpx_status sdpx_to_ims_offer_info(const sdpx_info *in, const sdpx_ims_params *p, char **out)
+{
+    sdpx_status st = check_params(p, out);
+    if (st != SDPX_OK) return st;
+    if (!in) return SDPX_E_INVAL;
+    sdpx_picks picks;
+    if ((st = audio_source_ok(in)) != SDPX_OK) return st;
+    sdpx_pick_filtered(in, &p->filter, &picks);
+    if ((st = sdpx_picks_finish(&picks)) != SDPX_OK) return st;
+    sdpx_bld b;
+    if (!sdpx_bld_init(&b, in->o_user, in->o_id, in->o_version + p->o_version_add, p->addr))
+        return SDPX_E_NOMEM;
+    sdpx_bld_sconn(&b, p->addr);
+    /* RFC 3264 §5: an offer carries only the streams we want; BUNDLE, the data channel and
+     * video stay on the WebRTC side (23.228 §U.1.1). */
+    ims_audio(&b, p, &picks, in);
+    return sdpx_bld_finish(&b, out);
+}
+
 sdpx_status sdpx_to_ims_offer(const char *webrtc_offer, size_t len, const sdpx_ims_params *p,
                               char **out)
 {
@@ -78,25 +97,40 @@ sdpx_status sdpx_to_ims_offer(const char *webrtc_offer, size_t len, const sdpx_i
     if (st != SDPX_OK) return st;
     sdpx_info in;
     if ((st = sdpx_classify(webrtc_offer, len, 0, &in)) != SDPX_OK) return st;
-    sdpx_picks picks;
-    if ((st = audio_source_ok(&in)) == SDPX_OK) {
-        sdpx_pick_filtered(&in, &p->filter, &picks);
-        st = sdpx_picks_finish(&picks);
-    }
-    if (st == SDPX_OK) {
-        sdpx_bld b;
-        if (!sdpx_bld_init(&b, in.o_user, in.o_id, in.o_version + p->o_version_add, p->addr)) {
-            st = SDPX_E_NOMEM;
-        } else {
-            sdpx_bld_sconn(&b, p->addr);
-            /* RFC 3264 §5: an offer carries only the streams we want; BUNDLE, the data channel
-             * and video stay on the WebRTC side (23.228 §U.1.1). */
-            ims_audio(&b, p, &picks, &in);
-            st = sdpx_bld_finish(&b, out);
-        }
-    }
+    st = sdpx_to_ims_offer_info(&in, p, out);
     sdpx_info_clear(&in);
     return st;
+}
+
+sdpx_status sdpx_to_ims_answer_info(const sdpx_info *ans, const sdpx_info *off,
+                                    const sdpx_ims_params *p, char **out)
+{
+    sdpx_status st = check_params(p, out);
+    if (st != SDPX_OK) return st;
+    if (!ans || !off) return SDPX_E_INVAL;
+    sdpx_picks picks;
+    if ((st = audio_source_ok(ans)) != SDPX_OK || (st = audio_source_ok(off)) != SDPX_OK)
+        return st;
+    /* Our offer to the WIC had one m= line (sdpx_to_wic_offer); RFC 3264 §6. */
+    if (ans->n_mlines != 1) return SDPX_E_MISMATCH;
+    sdpx_pick_mapped(ans, off, &p->filter, &picks);
+    if ((st = sdpx_picks_finish(&picks)) != SDPX_OK) return st;
+    sdpx_bld b;
+    if (!sdpx_bld_init(&b, ans->o_user, ans->o_id, ans->o_version + p->o_version_add, p->addr))
+        return SDPX_E_NOMEM;
+    sdpx_bld_sconn(&b, p->addr);
+    /* RFC 3264 §6: one m= line per offered line, in order; the ones we do not take are
+     * rejected with port 0 and keep the offer's format list. */
+    for (size_t i = 0; i < off->n_mlines; i++) {
+        const sdpx_mline *ml = &off->mlines[i];
+        if ((int)i == off->audio) {
+            ims_audio(&b, p, &picks, ans);
+        } else {
+            sdpx_bld_media(&b, ml->media, 0, ml->proto);
+            sdpx_bld_fmt_list(&b, ml->fmts);
+        }
+    }
+    return sdpx_bld_finish(&b, out);
 }
 
 sdpx_status sdpx_to_ims_answer(const char *webrtc_answer, size_t len, const char *ims_offer,
@@ -107,36 +141,7 @@ sdpx_status sdpx_to_ims_answer(const char *webrtc_answer, size_t len, const char
     sdpx_info ans, off;
     if ((st = sdpx_classify2(webrtc_answer, len, 0, &ans, ims_offer, ims_len, 0, &off)) != SDPX_OK)
         return st;
-    sdpx_picks picks;
-    if ((st = audio_source_ok(&ans)) == SDPX_OK && (st = audio_source_ok(&off)) == SDPX_OK) {
-        /* Our offer to the WIC had one m= line (sdpx_to_wic_offer); RFC 3264 §6. */
-        if (ans.n_mlines != 1) {
-            st = SDPX_E_MISMATCH;
-        } else {
-            sdpx_pick_mapped(&ans, &off, &p->filter, &picks);
-            st = sdpx_picks_finish(&picks);
-        }
-    }
-    if (st == SDPX_OK) {
-        sdpx_bld b;
-        if (!sdpx_bld_init(&b, ans.o_user, ans.o_id, ans.o_version + p->o_version_add, p->addr)) {
-            st = SDPX_E_NOMEM;
-        } else {
-            sdpx_bld_sconn(&b, p->addr);
-            /* RFC 3264 §6: one m= line per offered line, in order; the ones we do not take
-             * are rejected with port 0 and keep the offer's format list. */
-            for (size_t i = 0; i < off.n_mlines; i++) {
-                const sdpx_mline *ml = &off.mlines[i];
-                if ((int)i == off.audio) {
-                    ims_audio(&b, p, &picks, &ans);
-                } else {
-                    sdpx_bld_media(&b, ml->media, 0, ml->proto);
-                    sdpx_bld_fmt_list(&b, ml->fmts);
-                }
-            }
-            st = sdpx_bld_finish(&b, out);
-        }
-    }
+    st = sdpx_to_ims_answer_info(&ans, &off, p, out);
     sdpx_info_clear(&ans);
     sdpx_info_clear(&off);
     return st;

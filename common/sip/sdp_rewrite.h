@@ -292,6 +292,32 @@ sdpx_status sdpx_iq_w3_remote(const char *webrtc, size_t len, const sdpx_codec_f
 sdpx_status sdpx_iq_rtp_remote(const char *rtp, size_t len, const sdpx_codec_filter *filter,
                                char **out);
 
+/* ---------------------------------------------------------------------------------------------
+ * 5. The same on SDPs already classified
+ *
+ * Each function above parses its text inputs with sdpx_classify() and calls its _info twin.
+ * A caller that needs one SDP for several outputs (the pcscf's anchoring: Local templates,
+ * Remote, the rewrite toward each side) classifies it once and calls these; the output is the
+ * same bytes. Inputs as the text functions classify them: flags 0, except the AGW Local of the
+ * sdpx_to_wic_* functions (SDPX_F_TEMPLATE).
+ * ------------------------------------------------------------------------------------------- */
+
+sdpx_status sdpx_to_ims_offer_info(const sdpx_info *webrtc_offer, const sdpx_ims_params *p,
+                                   char **out);
+sdpx_status sdpx_to_ims_answer_info(const sdpx_info *webrtc_answer, const sdpx_info *ims_offer,
+                                    const sdpx_ims_params *p, char **out);
+sdpx_status sdpx_to_wic_answer_info(const sdpx_info *ims_answer, const sdpx_info *agw_local,
+                                    const sdpx_info *wic_offer, const sdpx_wic_params *p,
+                                    char **out);
+sdpx_status sdpx_to_wic_offer_info(const sdpx_info *ims_offer, const sdpx_info *agw_local,
+                                   const sdpx_wic_params *p, char **out);
+sdpx_status sdpx_iq_w3_local_info(const sdpx_info *src, const sdpx_iq_params *p, char **out);
+sdpx_status sdpx_iq_rtp_local_info(const sdpx_info *src, const sdpx_iq_params *p, char **out);
+sdpx_status sdpx_iq_w3_remote_info(const sdpx_info *webrtc, const sdpx_codec_filter *filter,
+                                   char **out);
+sdpx_status sdpx_iq_rtp_remote_info(const sdpx_info *rtp, const sdpx_codec_filter *filter,
+                                    char **out);
+
 /* Every char ** output is a NUL-terminated malloc'd string the caller releases with free();
  * on failure *out is NULL. */
 

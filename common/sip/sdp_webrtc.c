@@ -98,6 +98,44 @@ static bool bundle_tagged(const char *group, const char *mid)
     return n == strlen(mid) && strncmp(group, mid, n) == 0;
 }
 
+sdpx_status sdpx_to_wic_answer_info(const sdpx_info *ims, const sdpx_info *agw,
+                                    const sdpx_info *off, const sdpx_wic_params *p, char **out)
+{
+    sdpx_status st = params_ok(p, out);
+    if (st != SDPX_OK) return st;
+    if (!ims || !agw || !off) return SDPX_E_INVAL;
+    sdpx_setup role = SDPX_SETUP_ACTIVE;
+    sdpx_picks picks;
+    if ((st = sdpx_check_webrtc(off)) != SDPX_OK) return st;
+    if (ims->audio < 0) return SDPX_E_NO_AUDIO;
+    /* The far side's answer: RTP/AVP from IMS, or WebRTC from a second WIC (WIC to WIC,
+     * both legs anchored: its answer to our sdpx_to_wic_offer()). */
+    if (ims->kind != SDPX_KIND_RTP && ims->kind != SDPX_KIND_WEBRTC) return SDPX_E_PROTO;
+    /* Our offer to the far side had one m= line (sdpx_to_ims_offer, sdpx_to_wic_offer);
+     * RFC 3264 §6. */
+    if (ims->n_mlines != 1) return SDPX_E_MISMATCH;
+    if ((st = agw_local_ok(agw)) != SDPX_OK) return st;
+    if ((st = answer_role(off->setup, agw->setup, &role)) != SDPX_OK) return st;
+    sdpx_pick_mapped(ims, off, &p->filter, &picks);
+    if ((st = sdpx_picks_finish(&picks)) != SDPX_OK) return st;
+
+    sdpx_bld b;
+    if (!sdpx_bld_init(&b, ims->o_user, ims->o_id, ims->o_version + p->o_version_add, agw->addr))
+        return SDPX_E_NOMEM;
+    /* RFC 8445 §6.1.1: a lite agent says so at session level; the browser then controls. */
+    if (agw->ice_lite) sdpx_bld_sattr(&b, "ice-lite", NULL);
+    /* RFC 9143 §7.3.1: keep BUNDLE only around the offerer-tagged m= line we accept;
+     * otherwise decline it by omission (one accepted m= line needs no bundling). */
+    if (bundle_tagged(off->bundle, off->mid)) sdpx_bld_sattr(&b, "group", "BUNDLE %s", off->mid);
+    for (size_t i = 0; i < off->n_mlines; i++) {
+        if ((int)i == off->audio)
+            wic_audio(&b, off->proto, agw, &picks, ims, off->mid, role, p->msid);
+        else
+            wic_rejected(&b, &off->mlines[i]);
+    }
+    return sdpx_bld_finish(&b, out);
+}
+
 sdpx_status sdpx_to_wic_answer(const char *ims_answer, size_t ims_len, const char *agw_local,
                                size_t agw_len, const char *wic_offer, size_t wic_len,
                                const sdpx_wic_params *p, char **out)
@@ -108,57 +146,41 @@ sdpx_status sdpx_to_wic_answer(const char *ims_answer, size_t ims_len, const cha
     if ((st = sdpx_classify2(ims_answer, ims_len, 0, &ims, agw_local, agw_len, SDPX_F_TEMPLATE,
                              &agw)) != SDPX_OK)
         return st;
-    if ((st = sdpx_classify(wic_offer, wic_len, 0, &off)) != SDPX_OK) {
-        sdpx_info_clear(&ims);
-        sdpx_info_clear(&agw);
-        return st;
+    if ((st = sdpx_classify(wic_offer, wic_len, 0, &off)) == SDPX_OK) {
+        st = sdpx_to_wic_answer_info(&ims, &agw, &off, p, out);
+        sdpx_info_clear(&off);
     }
-    sdpx_setup role = SDPX_SETUP_ACTIVE;
-    sdpx_picks picks;
-    if ((st = sdpx_check_webrtc(&off)) != SDPX_OK) goto done;
-    if (ims.audio < 0) {
-        st = SDPX_E_NO_AUDIO;
-        goto done;
-    }
-    /* The far side's answer: RTP/AVP from IMS, or WebRTC from a second WIC (WIC to WIC,
-     * both legs anchored: its answer to our sdpx_to_wic_offer()). */
-    if (ims.kind != SDPX_KIND_RTP && ims.kind != SDPX_KIND_WEBRTC) {
-        st = SDPX_E_PROTO;
-        goto done;
-    }
-    /* Our offer to the far side had one m= line (sdpx_to_ims_offer, sdpx_to_wic_offer);
-     * RFC 3264 §6. */
-    if (ims.n_mlines != 1) {
-        st = SDPX_E_MISMATCH;
-        goto done;
-    }
-    if ((st = agw_local_ok(&agw)) != SDPX_OK) goto done;
-    if ((st = answer_role(off.setup, agw.setup, &role)) != SDPX_OK) goto done;
-    sdpx_pick_mapped(&ims, &off, &p->filter, &picks);
-    if ((st = sdpx_picks_finish(&picks)) != SDPX_OK) goto done;
-
-    sdpx_bld b;
-    if (!sdpx_bld_init(&b, ims.o_user, ims.o_id, ims.o_version + p->o_version_add, agw.addr)) {
-        st = SDPX_E_NOMEM;
-        goto done;
-    }
-    /* RFC 8445 §6.1.1: a lite agent says so at session level; the browser then controls. */
-    if (agw.ice_lite) sdpx_bld_sattr(&b, "ice-lite", NULL);
-    /* RFC 9143 §7.3.1: keep BUNDLE only around the offerer-tagged m= line we accept;
-     * otherwise decline it by omission (one accepted m= line needs no bundling). */
-    if (bundle_tagged(off.bundle, off.mid)) sdpx_bld_sattr(&b, "group", "BUNDLE %s", off.mid);
-    for (size_t i = 0; i < off.n_mlines; i++) {
-        if ((int)i == off.audio)
-            wic_audio(&b, off.proto, &agw, &picks, &ims, off.mid, role, p->msid);
-        else
-            wic_rejected(&b, &off.mlines[i]);
-    }
-    st = sdpx_bld_finish(&b, out);
-done:
     sdpx_info_clear(&ims);
     sdpx_info_clear(&agw);
-    sdpx_info_clear(&off);
     return st;
+}
+
+sdpx_status sdpx_to_wic_offer_info(const sdpx_info *ims, const sdpx_info *agw,
+                                   const sdpx_wic_params *p, char **out)
+{
+    sdpx_status st = params_ok(p, out);
+    if (st != SDPX_OK) return st;
+    if (!ims || !agw) return SDPX_E_INVAL;
+    sdpx_picks picks;
+    if (ims->audio < 0) return SDPX_E_NO_AUDIO;
+    /* The far side's offer: RTP/AVP from IMS, or WebRTC from a second WIC (WIC to WIC). */
+    if (ims->kind != SDPX_KIND_RTP && ims->kind != SDPX_KIND_WEBRTC) return SDPX_E_PROTO;
+    if ((st = agw_local_ok(agw)) != SDPX_OK) return st;
+    /* RFC 5763 §5: the offerer MUST say actpass. */
+    if (agw->setup != SDPX_SETUP_NONE && agw->setup != SDPX_SETUP_ACTPASS) return SDPX_E_DTLS;
+    sdpx_pick_filtered(ims, &p->filter, &picks);
+    if ((st = sdpx_picks_finish(&picks)) != SDPX_OK) return st;
+    /* A WebRTC source is rtcp-muxed already: its numbers stay (as in sdpx_iq_w3_local). */
+    if (ims->kind == SDPX_KIND_RTP) sdpx_picks_mux_safe(&picks);
+
+    sdpx_bld b;
+    if (!sdpx_bld_init(&b, ims->o_user, ims->o_id, ims->o_version + p->o_version_add, agw->addr))
+        return SDPX_E_NOMEM;
+    if (agw->ice_lite) sdpx_bld_sattr(&b, "ice-lite", NULL);
+    /* JSEP §5.2.1: every m= section gets a mid; one section, one BUNDLE group. */
+    sdpx_bld_sattr(&b, "group", "BUNDLE 0");
+    wic_audio(&b, "UDP/TLS/RTP/SAVPF", agw, &picks, ims, "0", SDPX_SETUP_ACTPASS, p->msid);
+    return sdpx_bld_finish(&b, out);
 }
 
 sdpx_status sdpx_to_wic_offer(const char *ims_offer, size_t ims_len, const char *agw_local,
@@ -170,38 +192,7 @@ sdpx_status sdpx_to_wic_offer(const char *ims_offer, size_t ims_len, const char 
     if ((st = sdpx_classify2(ims_offer, ims_len, 0, &ims, agw_local, agw_len, SDPX_F_TEMPLATE,
                              &agw)) != SDPX_OK)
         return st;
-    sdpx_picks picks;
-    if (ims.audio < 0) {
-        st = SDPX_E_NO_AUDIO;
-        goto done;
-    }
-    /* The far side's offer: RTP/AVP from IMS, or WebRTC from a second WIC (WIC to WIC). */
-    if (ims.kind != SDPX_KIND_RTP && ims.kind != SDPX_KIND_WEBRTC) {
-        st = SDPX_E_PROTO;
-        goto done;
-    }
-    if ((st = agw_local_ok(&agw)) != SDPX_OK) goto done;
-    /* RFC 5763 §5: the offerer MUST say actpass. */
-    if (agw.setup != SDPX_SETUP_NONE && agw.setup != SDPX_SETUP_ACTPASS) {
-        st = SDPX_E_DTLS;
-        goto done;
-    }
-    sdpx_pick_filtered(&ims, &p->filter, &picks);
-    if ((st = sdpx_picks_finish(&picks)) != SDPX_OK) goto done;
-    /* A WebRTC source is rtcp-muxed already: its numbers stay (as in sdpx_iq_w3_local). */
-    if (ims.kind == SDPX_KIND_RTP) sdpx_picks_mux_safe(&picks);
-
-    sdpx_bld b;
-    if (!sdpx_bld_init(&b, ims.o_user, ims.o_id, ims.o_version + p->o_version_add, agw.addr)) {
-        st = SDPX_E_NOMEM;
-        goto done;
-    }
-    if (agw.ice_lite) sdpx_bld_sattr(&b, "ice-lite", NULL);
-    /* JSEP §5.2.1: every m= section gets a mid; one section, one BUNDLE group. */
-    sdpx_bld_sattr(&b, "group", "BUNDLE 0");
-    wic_audio(&b, "UDP/TLS/RTP/SAVPF", &agw, &picks, &ims, "0", SDPX_SETUP_ACTPASS, p->msid);
-    st = sdpx_bld_finish(&b, out);
-done:
+    st = sdpx_to_wic_offer_info(&ims, &agw, p, out);
     sdpx_info_clear(&ims);
     sdpx_info_clear(&agw);
     return st;
