@@ -359,6 +359,7 @@ TEST(config_table)
                               "  srtp_profiles = [\"SRTP_AES128_CM_HMAC_SHA1_32\"];\n"
                               "  answer_setup = \"passive\"; no_media_timeout = 5; };\n";
     config_t cfg;
+    config_init(&cfg); /* rt_cfg_load_string reads into an initialised config_t */
     GString *errors = g_string_new(NULL);
     CHECK(rt_cfg_load_string(&cfg, good, "agw.conf", agw_media_cfg_keys, errors));
     agw_media_cfg_check(&cfg, "media", errors);
@@ -379,6 +380,7 @@ TEST(config_table)
                              "  port_max = 20000; certificate = \"/x.pem\";\n"
                              "  srtp_profiles = [\"SRTP_AEAD_AES_128_GCM\", \"BOGUS\"]; };\n";
     g_string_truncate(errors, 0);
+    config_init(&cfg);
     if (rt_cfg_load_string(&cfg, bad, "agw.conf", agw_media_cfg_keys, errors)) {
         agw_media_cfg_check(&cfg, "media", errors);
         config_destroy(&cfg);
@@ -390,9 +392,11 @@ TEST(config_table)
     CHECK(strstr(errors->str, "BOGUS: unknown SRTP protection profile") != NULL);
     CHECK(strstr(errors->str, ":3: SRTP_AEAD_AES_128_GCM") != NULL); /* file:line: reason */
     g_string_truncate(errors, 0);
+    config_init(&cfg);
     CHECK(!rt_cfg_load_string(&cfg, "media = { io = \"poll\"; };\n", "agw.conf",
                               agw_media_cfg_keys, errors));
     CHECK(strstr(errors->str, "poll") != NULL); /* io: one of auto|io_uring|epoll */
+    config_destroy(&cfg);
     g_string_free(errors, TRUE);
 }
 
