@@ -43,7 +43,8 @@ struct agw_uring {
     ur_tx_t *tx;   /* per buffer: the send queued from it */
     bool *sending; /* per buffer: waiting for its send completion */
     struct msghdr rx_tmpl;
-    GHashTable *eps; /* agw_ep_t* -> uep_t* */
+    GHashTable *eps; /* agw_ep_t* -> uep_t*, watched endpoints */
+    GHashTable *all; /* every uep_t not freed yet, unwatched ones waiting for their last CQE too */
     GPtrArray *rearm;
     int evfd;
     bool evfd_armed;
@@ -76,6 +77,11 @@ static void bufs_publish(agw_uring_t *u)
 {
     if (u->returned) io_uring_buf_ring_advance(u->br, (int)u->returned);
     u->returned = 0;
+}
+
+static void uep_free(agw_uring_t *u, uep_t *e)
+{
+    g_hash_table_remove(u->all, e); /* the table frees it */
 }
 
 static bool arm_recv(agw_uring_t *u, uep_t *e)
@@ -151,6 +157,7 @@ agw_uring_t *agw_uring_new(unsigned nbufs, int evfd, const char **why)
     bufs_publish(u);
     u->rx_tmpl.msg_namelen = sizeof(struct sockaddr_in6);
     u->eps = g_hash_table_new(g_direct_hash, g_direct_equal);
+    u->all = g_hash_table_new_full(g_direct_hash, g_direct_equal, g_free, NULL);
     u->rearm = g_ptr_array_new();
     u->evfd = evfd;
     u->cur_bid = -1;
@@ -164,16 +171,8 @@ void agw_uring_free(agw_uring_t *u)
     if (!u) return;
     io_uring_queue_exit(&u->ring); /* cancels every receive still armed */
     munmap(u->br, u->br_size);
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, u->eps);
-    while (g_hash_table_iter_next(&it, &k, &v))
-        g_free(v);
-    for (unsigned i = 0; i < u->rearm->len; i++) { /* unwatched, not armed: only listed here */
-        uep_t *e = g_ptr_array_index(u->rearm, i);
-        if (!e->ep) g_free(e);
-    }
     g_hash_table_destroy(u->eps);
+    g_hash_table_destroy(u->all); /* frees every endpoint record */
     g_ptr_array_free(u->rearm, TRUE);
     g_free(u->bufs);
     g_free(u->tx);
@@ -191,6 +190,7 @@ bool agw_uring_watch(agw_uring_t *u, agw_ep_t *ep)
         return false;
     }
     g_hash_table_insert(u->eps, ep, e);
+    g_hash_table_add(u->all, e);
     return true;
 }
 
@@ -210,7 +210,7 @@ void agw_uring_unwatch(agw_uring_t *u, agw_ep_t *ep)
          * the caller closes it and the port can be bound again. The final completion frees e. */
         io_uring_submit_and_get_events(&u->ring);
     } else if (!e->in_rearm) {
-        g_free(e);
+        uep_free(u, e);
     } /* else freed when the re-arm list is walked */
 }
 
@@ -273,7 +273,7 @@ static void on_recv(agw_uring_t *u, uep_t *e, const struct io_uring_cqe *cqe, ag
     /* The multishot receive ended: out of buffers (-ENOBUFS), cancelled, or an error. */
     e->armed = false;
     if (!e->ep) {
-        if (!e->in_rearm) g_free(e);
+        if (!e->in_rearm) uep_free(u, e);
         return;
     }
     if (!e->in_rearm) {
@@ -288,7 +288,7 @@ static void rearm_all(agw_uring_t *u)
         uep_t *e = g_ptr_array_index(u->rearm, i);
         e->in_rearm = false;
         if (!e->ep)
-            g_free(e);
+            uep_free(u, e);
         else if (!e->armed)
             arm_recv(u, e);
     }
