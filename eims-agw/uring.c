@@ -295,9 +295,10 @@ static void rearm_all(agw_uring_t *u)
     g_ptr_array_set_size(u->rearm, 0);
 }
 
-void agw_uring_run(agw_uring_t *u, int timeout_ms, agw_uring_rx_fn rx, void *ud,
-                   unsigned *send_failed, bool *evfd_ready)
+unsigned agw_uring_run(agw_uring_t *u, unsigned wait_nr, int timeout_ms, agw_uring_rx_fn rx,
+                       void *ud, unsigned *send_failed, bool *evfd_ready)
 {
+    unsigned received = 0;
     *send_failed = 0;
     *evfd_ready = false;
     bufs_publish(u);
@@ -306,7 +307,8 @@ void agw_uring_run(agw_uring_t *u, int timeout_ms, agw_uring_rx_fn rx, void *ud,
     struct io_uring_cqe *cqe = NULL;
     struct __kernel_timespec ts = {.tv_sec = timeout_ms / 1000,
                                    .tv_nsec = (long long)(timeout_ms % 1000) * 1000000};
-    io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, timeout_ms >= 0 ? &ts : NULL, NULL);
+    io_uring_submit_and_wait_timeout(&u->ring, &cqe, wait_nr ? wait_nr : 1,
+                                     timeout_ms >= 0 ? &ts : NULL, NULL);
     unsigned head, n = 0;
     io_uring_for_each_cqe(&u->ring, head, cqe)
     {
@@ -314,6 +316,7 @@ void agw_uring_run(agw_uring_t *u, int timeout_ms, agw_uring_rx_fn rx, void *ud,
         uint64_t v = io_uring_cqe_get_data64(cqe);
         switch ((unsigned)(v & 3u)) {
         case UR_TAG_RECV:
+            received += (cqe->flags & IORING_CQE_F_BUFFER) != 0;
             on_recv(u, (uep_t *)(uintptr_t)v, cqe, rx, ud);
             break;
         case UR_TAG_SEND: {
@@ -332,4 +335,5 @@ void agw_uring_run(agw_uring_t *u, int timeout_ms, agw_uring_rx_fn rx, void *ud,
     }
     io_uring_cq_advance(&u->ring, n);
     bufs_publish(u);
+    return received;
 }

@@ -36,11 +36,11 @@ void agw_uring_unwatch(agw_uring_t *u, agw_ep_t *ep);
  * when `buf` is not such a buffer (then the caller sends it another way). */
 bool agw_uring_send(agw_uring_t *u, int fd, uint8_t *buf, size_t len, const agw_addr_t *to);
 
-/* Submits what is queued and waits up to timeout_ms (-1: forever) for completions, then
- * dispatches them: rx() per datagram; returns the number of failed sends in *send_failed and
- * whether the eventfd became readable. */
-void agw_uring_run(agw_uring_t *u, int timeout_ms, agw_uring_rx_fn rx, void *ud,
-                   unsigned *send_failed, bool *evfd_ready);
+/* Submits what is queued and waits until `wait_nr` completions are ready or timeout_ms passed
+ * (-1: forever), then dispatches every completion: rx() per datagram. Returns the number of
+ * datagrams dispatched; *send_failed: failed sends; *evfd_ready: the eventfd became readable. */
+unsigned agw_uring_run(agw_uring_t *u, unsigned wait_nr, int timeout_ms, agw_uring_rx_fn rx,
+                       void *ud, unsigned *send_failed, bool *evfd_ready);
 /* Submits what is queued (before a command may close a socket a queued send uses). */
 void agw_uring_submit(agw_uring_t *u);
 

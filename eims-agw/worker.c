@@ -18,6 +18,10 @@
 #define AGW_BATCH 32
 /* io_uring provided buffers per worker (power of two): 4.3 MB */
 #define AGW_URING_BUFS 2048
+/* io_uring, while media flows: sleep until this many completions are ready or AGW_URING_WAIT_MS
+ * passed (a wake-up per batch instead of one per datagram; adds at most that delay per hop) */
+#define AGW_URING_WAIT_NR 32
+#define AGW_URING_WAIT_MS 1
 #define AGW_HS_TICK_MS 10
 #define AGW_HK_TICK_MS 250
 
@@ -61,6 +65,7 @@ struct agw_worker {
     agw_txq_t tx[2];
     agw_uring_t *ur; /* NULL: epoll path */
     agw_io_t io_wanted;
+    bool busy; /* the last loop turn received datagrams */
     bool started;
     char io_error[96];
 };
@@ -467,8 +472,12 @@ static gpointer run(gpointer p)
         if (timeout < 0) timeout = 0;
         bool cmds = false;
         if (w->ur) {
-            unsigned failed = 0;
-            agw_uring_run(w->ur, (int)timeout, rx_one, w, &failed, &cmds);
+            unsigned failed = 0, nr = 1;
+            if (w->busy) {
+                nr = AGW_URING_WAIT_NR;
+                if (timeout > AGW_URING_WAIT_MS) timeout = AGW_URING_WAIT_MS;
+            }
+            w->busy = agw_uring_run(w->ur, nr, (int)timeout, rx_one, w, &failed, &cmds) > 0;
             if (failed) AGW_CNT_ADD(w->cnt.dropped[AGW_DROP_SEND], failed);
             refresh_clock(w);
         } else {
