@@ -246,6 +246,9 @@ def main():
             print(f"[{n}] plain UDP relay: {json.dumps(row['udp_relay'])}", flush=True)
         for io in (a.io.split(",") if a.mode in ("both", "agw") else []):
             key = f"agw_{io}"
+            k = 2
+            while key in row:  # --io io_uring,epoll,io_uring,epoll: A/B repeated in one run
+                key, k = f"agw_{io}_{k}", k + 1
             try:
                 row[key] = bench_agw(build, n, a.seconds, a.warmup, io)
             except Exception as e:  # report and go on
