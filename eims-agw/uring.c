@@ -113,7 +113,7 @@ agw_uring_t *agw_uring_new(unsigned nbufs, int evfd, const char **why)
     /* SINGLE_ISSUER + DEFER_TASKRUN (Linux >= 6.1): receive completions are produced only when
      * the worker asks for events, in one batch, on its own CPU. */
     p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
-    p.cq_entries = 8 * nbufs;
+    p.cq_entries = 4 * nbufs; /* a datagram and its send per buffer, + re-arms; overflow is kept */
     int r = io_uring_queue_init_params(1024, &u->ring, &p);
     if (r < 0) {
         *why = r == -EINVAL ? "io_uring without SINGLE_ISSUER/DEFER_TASKRUN (Linux < 6.1)"
