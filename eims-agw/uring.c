@@ -139,9 +139,8 @@ agw_uring_t *agw_uring_new(unsigned nbufs, int evfd, const char **why)
     }
     u->br = br;
     io_uring_buf_ring_init(u->br);
-    struct io_uring_buf_reg reg = {.ring_addr = (uint64_t)(uintptr_t)br,
-                                   .ring_entries = nbufs,
-                                   .bgid = UR_BGID};
+    struct io_uring_buf_reg reg = {
+        .ring_addr = (uint64_t)(uintptr_t)br, .ring_entries = nbufs, .bgid = UR_BGID};
     if (io_uring_register_buf_ring(&u->ring, &reg, 0) < 0) {
         *why = "io_uring provided-buffer rings not supported (Linux < 5.19)";
         munmap(br, u->br_size);
@@ -256,8 +255,8 @@ static void on_recv(agw_uring_t *u, uep_t *e, const struct io_uring_cqe *cqe, ag
         if (o && e->ep) {
             agw_addr_t src;
             memset(&src, 0, sizeof src);
-            socklen_t nl = o->namelen < sizeof(struct sockaddr_in6) ? o->namelen
-                                                                     : sizeof(struct sockaddr_in6);
+            socklen_t nl =
+                o->namelen < sizeof(struct sockaddr_in6) ? o->namelen : sizeof(struct sockaddr_in6);
             memcpy(&src.u, io_uring_recvmsg_name(o), nl);
             src.len = nl;
             uint8_t *pl = io_uring_recvmsg_payload(o, &u->rx_tmpl);

@@ -393,8 +393,8 @@ TEST(config_table)
     CHECK(strstr(errors->str, ":3: SRTP_AEAD_AES_128_GCM") != NULL); /* file:line: reason */
     g_string_truncate(errors, 0);
     config_init(&cfg);
-    CHECK(!rt_cfg_load_string(&cfg, "media = { io = \"poll\"; };\n", "agw.conf",
-                              agw_media_cfg_keys, errors));
+    CHECK(!rt_cfg_load_string(&cfg, "media = { io = \"poll\"; };\n", "agw.conf", agw_media_cfg_keys,
+                              errors));
     CHECK(strstr(errors->str, "poll") != NULL); /* io: one of auto|io_uring|epoll */
     config_destroy(&cfg);
     g_string_free(errors, TRUE);
