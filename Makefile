@@ -21,7 +21,7 @@ VERSION := 0.1.0
 
 CC      ?= cc
 PKGS    := glib-2.0 gio-2.0 gio-unix-2.0 libconfig libmicrohttpd libsystemd libxml-2.0 \
-           json-glib-1.0 gnutls sofia-sip-ua sofia-sip-ua-glib nice libsrtp2
+           json-glib-1.0 gnutls sofia-sip-ua sofia-sip-ua-glib nice libsrtp2 liburing
 # Lazy (=) so that `make deps` works before the -dev packages are installed.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lcrypt -lm -lpthread

@@ -13,8 +13,15 @@ The SUT is one agw_media_tool process (engine A). The "browsers" are a second ag
 On a 2-core machine the peer and the load generator compete with the SUT for the same cores:
 read the loss figures with that in mind; CPU per packet is what the SUT itself consumed.
 
+The SUT runs once per I/O path given with --io (default "io_uring,epoll": the engine's two
+paths, media.io), the peer always with the default (io_uring where available). libsrtp2's cost is
+measured twice: one stream (the issue's reference) and with N live sessions in one process, the
+way the SUT holds them (Debian's libsrtp2 does its crypto in NSS, whose per-operation cost grows
+with the number of live sessions).
+
 usage: bench/agw_media_bench.py [--build build] [--sessions 1000,5000] [--seconds 15]
-                                [--warmup 5] [--mode both|agw|udp] [--json out.json]
+                                [--warmup 5] [--mode both|agw|udp] [--io io_uring,epoll]
+                                [--json out.json]
 """
 import argparse
 import json
@@ -29,6 +36,13 @@ import queue
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PCMU = [{"pt": 0, "name": "PCMU", "rate": 8000}]
 CLK = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds():
+    """CPU time of the whole machine, every core, not idle (from /proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[:8]) - v[3] - v[4]) / CLK  # minus idle and iowait
 
 
 def cpu_seconds(pid):
@@ -48,6 +62,7 @@ class Tool:
         threading.Thread(target=self._read, daemon=True).start()
         ready = self.q.get(timeout=20)
         self.fingerprint = ready["fingerprint"]
+        self.io = ready.get("io")
 
     def _read(self):
         for line in self.proc.stdout:
@@ -91,6 +106,8 @@ def run_loadgen(build, tmp, targets1, targets2, seconds, warmup, pids):
     lg = subprocess.Popen([os.path.join(build, "agw_loadgen"), "--bind1", "127.0.32.1:40000",
                            "--bind2", "127.0.32.2:40000", "--targets1", t1, "--targets2", t2,
                            "--seconds", str(warmup + seconds)], stdout=subprocess.PIPE, text=True)
+    pids = list(pids) + [lg.pid, "machine"]
+    cpu = lambda p: machine_busy_seconds() if p == "machine" else cpu_seconds(p)  # noqa: E731
     marks = {}
     final = None
     for line in lg.stdout:
@@ -100,18 +117,20 @@ def run_loadgen(build, tmp, targets1, targets2, seconds, warmup, pids):
             continue
         t = r["t"]
         if "start" not in marks and t >= warmup:
-            marks["start"] = (r, {p: cpu_seconds(p) for p in pids}, time.time())
+            marks["start"] = (r, {p: cpu(p) for p in pids}, time.time())
         if t >= warmup + seconds - 1.5 and "end" not in marks:
-            marks["end"] = (r, {p: cpu_seconds(p) for p in pids}, time.time())
+            marks["end"] = (r, {p: cpu(p) for p in pids}, time.time())
     lg.wait()
     (r0, c0, w0), (r1, c1, w1) = marks["start"], marks["end"]
     relayed = (r1["dir1_received"] + r1["dir2_received"]) - (r0["dir1_received"] + r0["dir2_received"])
-    return final, relayed, {p: c1[p] - c0[p] for p in pids}, w1 - w0
+    d = {p: c1[p] - c0[p] for p in pids}
+    d["loadgen"] = d.pop(lg.pid)
+    return final, relayed, d, w1 - w0
 
 
-def bench_agw(build, n, seconds, warmup):
+def bench_agw(build, n, seconds, warmup, io):
     sut = Tool(build, "--w3-address", "127.0.30.1", "--rtp-address", "127.0.30.2",
-               "--ports", "20000-39999", "--workers", "0")
+               "--ports", "20000-39999", "--workers", "0", "--io", io)
     peer = Tool(build, "--w3-address", "127.0.31.1", "--rtp-address", "127.0.31.2",
                 "--ports", "20000-39999", "--workers", "1")
     try:
@@ -156,11 +175,14 @@ def bench_agw(build, n, seconds, warmup):
                  "dir2_lost_after_sut": int(r2 - final["dir2_received"])}
         srtp_fail = sut.metric_sum("agw_srtp_failures_total")
         dropped = sut.metric_sum("agw_packets_dropped_total")
-        return {"sessions": n, "setup_seconds": round(setup_s, 1), "window_s": round(wall, 2),
+        return {"sessions": n, "io": sut.io, "setup_seconds": round(setup_s, 1),
+                "window_s": round(wall, 2),
                 "relayed_pps": round(relayed / wall),
                 "cpu_us_per_packet": round(cpu[sut.proc.pid] / relayed * 1e6, 2) if relayed else None,
                 "cpu_cores": round(cpu[sut.proc.pid] / wall, 2),
                 "peer_cpu_cores": round(cpu[peer.proc.pid] / wall, 2),
+                "loadgen_cpu_cores": round(cpu["loadgen"] / wall, 2),
+                "machine_busy_cores": round(cpu["machine"] / wall, 2),
                 "sut_relayed_total": int(m1 - m0), "sut_srtp_failures": int(srtp_fail),
                 "sut_dropped": int(dropped), "loss_by_hop": where, "loadgen": final}
     finally:
@@ -181,7 +203,9 @@ def bench_udp(build, n, seconds, warmup):
                                                     warmup, [relay.pid])
         return {"sessions": n, "window_s": round(wall, 2), "relayed_pps": round(relayed / wall),
                 "cpu_us_per_packet": round(cpu[relay.pid] / relayed * 1e6, 2) if relayed else None,
-                "cpu_cores": round(cpu[relay.pid] / wall, 2), "loadgen": final}
+                "cpu_cores": round(cpu[relay.pid] / wall, 2),
+                "loadgen_cpu_cores": round(cpu["loadgen"] / wall, 2),
+                "machine_busy_cores": round(cpu["machine"] / wall, 2), "loadgen": final}
     finally:
         relay.terminate()
         relay.wait(timeout=10)
@@ -194,6 +218,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--warmup", type=float, default=5)
     ap.add_argument("--mode", default="both", choices=["both", "agw", "udp"])
+    ap.add_argument("--io", default="io_uring,epoll")
     ap.add_argument("--json")
     a = ap.parse_args()
     build = os.path.join(ROOT, a.build) if not os.path.isabs(a.build) else a.build
@@ -208,23 +233,38 @@ def main():
     out["runs"] = []
     for n in (int(x) for x in a.sessions.split(",")):
         row = {"sessions": n}
+        rounds = max(20, 200000 // n)
+        row["libsrtp_n_sessions"] = json.loads(subprocess.run(
+            [os.path.join(build, "agw_srtp_cost"), "--sessions", str(n), "--rounds", str(rounds)],
+            check=True, capture_output=True, text=True).stdout)
+        print(f"[{n}] libsrtp2 with {n} live sessions: {json.dumps(row['libsrtp_n_sessions'])}",
+              flush=True)
+        srtp_n = (row["libsrtp_n_sessions"]["protect_us"] +
+                  row["libsrtp_n_sessions"]["unprotect_us"]) / 2
         if a.mode in ("both", "udp"):
             row["udp_relay"] = bench_udp(build, n, a.seconds, a.warmup)
             print(f"[{n}] plain UDP relay: {json.dumps(row['udp_relay'])}", flush=True)
-        if a.mode in ("both", "agw"):
+        for io in (a.io.split(",") if a.mode in ("both", "agw") else []):
+            key = f"agw_{io}"
+            k = 2
+            while key in row:  # --io io_uring,epoll,io_uring,epoll: A/B repeated in one run
+                key, k = f"agw_{io}_{k}", k + 1
             try:
-                row["agw"] = bench_agw(build, n, a.seconds, a.warmup)
-            except Exception as e:  # report and go on with the next size
-                row["agw"] = {"error": str(e)}
-            print(f"[{n}] eims-agw engine: {json.dumps(row['agw'])}", flush=True)
-        if "udp_relay" in row and row["udp_relay"].get("cpu_us_per_packet") and \
-                row.get("agw", {}).get("cpu_us_per_packet"):
-            base = row["udp_relay"]["cpu_us_per_packet"] + srtp_per_relayed
-            row["target_us_per_packet"] = round(2 * base, 2)
-            row["ratio_to_baseline_plus_srtp"] = round(row["agw"]["cpu_us_per_packet"] / base, 2)
-            print(f"[{n}] AGW {row['agw']['cpu_us_per_packet']} us/pkt vs baseline+libsrtp "
-                  f"{base:.2f} us/pkt: ratio {row['ratio_to_baseline_plus_srtp']} "
-                  f"(goal <= 2)", flush=True)
+                row[key] = bench_agw(build, n, a.seconds, a.warmup, io)
+            except Exception as e:  # report and go on
+                row[key] = {"error": str(e)}
+            print(f"[{n}] eims-agw engine ({io}): {json.dumps(row[key])}", flush=True)
+            if "udp_relay" in row and row["udp_relay"].get("cpu_us_per_packet") and \
+                    row[key].get("cpu_us_per_packet"):
+                udp = row["udp_relay"]["cpu_us_per_packet"]
+                base, base_n = udp + srtp_per_relayed, udp + srtp_n
+                agw = row[key]["cpu_us_per_packet"]
+                row[key]["ratio_to_baseline_plus_srtp"] = round(agw / base, 2)
+                row[key]["ratio_to_baseline_plus_srtp_n"] = round(agw / base_n, 2)
+                print(f"[{n}] AGW ({io}) {agw} us/pkt vs baseline+libsrtp(1 stream) {base:.2f} "
+                      f"us/pkt: ratio {row[key]['ratio_to_baseline_plus_srtp']} (goal <= 2); vs "
+                      f"baseline+libsrtp({n} sessions) {base_n:.2f}: "
+                      f"{row[key]['ratio_to_baseline_plus_srtp_n']}", flush=True)
         out["runs"].append(row)
     if a.json:
         with open(a.json, "w") as f:

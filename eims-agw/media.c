@@ -96,6 +96,20 @@ unsigned agw_media_worker_count(const agw_media_t *m)
 {
     return m->nworkers;
 }
+const char *agw_media_io_name(const agw_media_t *m)
+{
+    return m->nworkers && agw_worker_uses_uring(m->workers[0]) ? "io_uring" : "epoll";
+}
+bool agw_media_io_parse(const char *s, agw_io_t *out)
+{
+    static const char *const names[] = {"auto", "io_uring", "epoll"};
+    for (unsigned i = 0; s && i < G_N_ELEMENTS(names); i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (agw_io_t)i;
+            return true;
+        }
+    return false;
+}
 const char *agw_media_fingerprint(const agw_media_t *m)
 {
     return m->fingerprint;
@@ -117,6 +131,10 @@ static const rt_cfg_key_t media_keys[] = {
     {"port_max", RT_CFG_INT, "29999", 1025, 65535,
      "last UDP port of the range (a session takes 1 W3 port and an RTP/RTCP pair)", NULL, 0, NULL},
     {"workers", RT_CFG_INT, "0", 0, 256, "media worker threads; 0 = one per CPU", NULL, 0, NULL},
+    {"io", RT_CFG_STRING, "\"auto\"", 0, 0,
+     "packet I/O of the workers: io_uring (batched, Linux >= 6.1), epoll (recvmmsg/sendmmsg per "
+     "socket), or auto = io_uring when the kernel allows it, else epoll",
+     NULL, 0, "auto|io_uring|epoll"},
     {"certificate", RT_CFG_STRING, "\"\"", 0, 4096,
      "PEM certificate for DTLS; empty = ECDSA P-256 self-signed generated at start", NULL, 0, NULL},
     {"private_key", RT_CFG_STRING, "\"\"", 0, 4096, "PEM private key of `certificate`", NULL, 0,
@@ -204,6 +222,8 @@ void agw_media_config_from_cfg(const config_t *cfg, const char *group, agw_media
     o->port_min = (unsigned)(g ? rt_cfg_member_int(g, "port_min", 20000) : 20000);
     o->port_max = (unsigned)(g ? rt_cfg_member_int(g, "port_max", 29999) : 29999);
     o->workers = (unsigned)(g ? rt_cfg_member_int(g, "workers", 0) : 0);
+    v = g ? rt_cfg_member_str(g, "io") : NULL;
+    if (!v || !agw_media_io_parse(v, &o->io)) o->io = AGW_IO_AUTO;
     o->cert_file = g ? rt_cfg_member_str(g, "certificate") : NULL;
     o->key_file = g ? rt_cfg_member_str(g, "private_key") : NULL;
     o->srtp_profiles = g ? profiles_of(config_setting_get_member(g, "srtp_profiles"), NULL) : 0;
@@ -409,7 +429,7 @@ agw_media_t *agw_media_new(const agw_media_config_t *cfg, GError **err)
     m->nworkers = cfg->workers ? cfg->workers : (unsigned)(cpus > 0 ? cpus : 1);
     m->workers = g_new0(agw_worker_t *, m->nworkers);
     for (unsigned i = 0; i < m->nworkers; i++) {
-        m->workers[i] = agw_worker_new(m, i, err);
+        m->workers[i] = agw_worker_new(m, i, cfg->io, err);
         if (!m->workers[i]) goto fail;
     }
     if (cfg->metrics) {
@@ -417,8 +437,9 @@ agw_media_t *agw_media_new(const agw_media_config_t *cfg, GError **err)
         rt_metrics_add_collector(cfg->metrics, collect, m);
     }
     LOGN(RT_SUB_MAIN, NULL,
-         "media engine: W3 %s, Mb %s, ports %u-%u, %u workers, DTLS fingerprint %s", m->w3_address,
-         m->rtp_address, cfg->port_min, cfg->port_max, m->nworkers, m->fingerprint);
+         "media engine: W3 %s, Mb %s, ports %u-%u, %u workers (%s), DTLS fingerprint %s",
+         m->w3_address, m->rtp_address, cfg->port_min, cfg->port_max, m->nworkers,
+         agw_media_io_name(m), m->fingerprint);
     return m;
 fail:
     agw_media_free(m);

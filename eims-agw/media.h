@@ -70,11 +70,16 @@ typedef struct {
 typedef void (*agw_event_fn)(agw_media_t *m, const agw_event_t *ev, void *ud);
 
 /* ---- engine -------------------------------------------------------------------------------- */
+/* Packet I/O of the workers (media.io): AUTO = io_uring when the kernel has what we need
+ * (Linux >= 6.1, not disabled by kernel.io_uring_disabled or a seccomp filter), else epoll. */
+typedef enum { AGW_IO_AUTO = 0, AGW_IO_URING, AGW_IO_EPOLL } agw_io_t;
+
 typedef struct {
     const char *w3_address;      /* numeric IPv4/IPv6 address of the W3 side */
     const char *rtp_address;     /* numeric address of the IMS (Mb) side */
     unsigned port_min, port_max; /* shared range; separate pools per address */
     unsigned workers;            /* 0: one per online CPU */
+    agw_io_t io;                 /* AUTO, or force one path (URING fails if unavailable) */
     const char *cert_file;       /* PEM certificate + key; NULL/"" = ECDSA P-256 generated */
     const char *key_file;
     unsigned srtp_profiles;       /* AGW_SRTP_MASK() bits offered in DTLS; 0 = AES-CM 80 + 32 */
@@ -98,6 +103,10 @@ agw_media_t *agw_media_new(const agw_media_config_t *cfg, GError **err);
 /* Frees every context (subtracting its terminations) and stops the workers. */
 void agw_media_free(agw_media_t *m);
 unsigned agw_media_worker_count(const agw_media_t *m);
+/* "io_uring" or "epoll": the path the workers use. */
+const char *agw_media_io_name(const agw_media_t *m);
+/* "auto", "io_uring", "epoll" -> value; false if unknown. */
+bool agw_media_io_parse(const char *s, agw_io_t *out);
 /* "sha-256 AB:CD:..." as a=fingerprint carries it. */
 const char *agw_media_fingerprint(const agw_media_t *m);
 unsigned agw_media_context_count(const agw_media_t *m);

@@ -203,7 +203,8 @@ const agw_media_config_t *agw_media_cfg(const agw_media_t *m);
 gnutls_certificate_credentials_t agw_media_cred(const agw_media_t *m);
 
 /* worker.c */
-agw_worker_t *agw_worker_new(agw_media_t *m, unsigned index, GError **err);
+agw_worker_t *agw_worker_new(agw_media_t *m, unsigned index, agw_io_t io, GError **err);
+bool agw_worker_uses_uring(const agw_worker_t *w);
 void agw_worker_free(agw_worker_t *w);
 typedef void (*agw_worker_fn)(agw_worker_t *w, void *arg);
 /* Runs fn(w, arg) on the worker thread and waits for it. */

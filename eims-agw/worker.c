@@ -1,7 +1,9 @@
-/* Media worker threads: each owns the sockets of its contexts, waits on epoll, reads and writes
- * in batches (recvmmsg/sendmmsg), relays packets between the two terminations of a context, runs
- * the DTLS retransmission and consent/no-media timers, and executes control commands posted by
- * the main thread between batches. No lock and no allocation on the packet path. */
+/* Media worker threads: each owns the sockets of its contexts, relays packets between the two
+ * terminations of a context, runs the DTLS retransmission and consent/no-media timers, and
+ * executes control commands posted by the main thread between batches. Two I/O paths (media.io):
+ * io_uring (uring.c: multishot receives on every socket, batched sends, one system call per loop
+ * turn) and epoll with recvmmsg/sendmmsg per socket (the fallback). No lock and no allocation on
+ * the packet path. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
@@ -11,11 +13,16 @@
 
 #include "runtime/log.h"
 #include "term.h"
+#include "uring.h"
 
 #define AGW_BATCH 32
-#define AGW_BUFSZ 2048
-/* libsrtp2 may write SRTP_MAX_TRAILER_LEN past the packet on protect */
-#define AGW_RX_MAX (AGW_BUFSZ - SRTP_MAX_TRAILER_LEN - 16)
+/* io_uring provided buffers per worker (power of two): 17 MB. With 2,048 a worker holding 5,000
+ * sessions under overload ran out on every turn (one ENOBUFS and re-arm per 4 datagrams) */
+#define AGW_URING_BUFS 8192
+/* io_uring, while media flows: sleep until this many completions are ready or AGW_URING_WAIT_MS
+ * passed (a wake-up per batch instead of one per datagram; adds at most that delay per hop) */
+#define AGW_URING_WAIT_NR 32
+#define AGW_URING_WAIT_MS 1
 #define AGW_HS_TICK_MS 10
 #define AGW_HK_TICK_MS 250
 
@@ -57,6 +64,11 @@ struct agw_worker {
     agw_addr_t rx_addr[AGW_BATCH];
     uint8_t *rx_buf;
     agw_txq_t tx[2];
+    agw_uring_t *ur; /* NULL: epoll path */
+    agw_io_t io_wanted;
+    bool busy; /* the last loop turn received datagrams */
+    bool started;
+    char io_error[96];
 };
 
 static void refresh_clock(agw_worker_t *w)
@@ -105,6 +117,10 @@ static void tx_flush_all(agw_worker_t *w)
 
 static void tx_queue(agw_worker_t *w, int fd, uint8_t *buf, size_t len, const agw_addr_t *to)
 {
+    if (w->ur) {
+        if (!agw_uring_send(w->ur, fd, buf, len, to)) agw_worker_sendto(w, fd, buf, len, to);
+        return;
+    }
     agw_txq_t *q = NULL;
     for (unsigned i = 0; i < 2 && !q; i++)
         if (w->tx[i].n && w->tx[i].fd == fd) q = &w->tx[i];
@@ -125,6 +141,11 @@ static void tx_queue(agw_worker_t *w, int fd, uint8_t *buf, size_t len, const ag
     mh->msg_hdr.msg_iov = iov;
     mh->msg_hdr.msg_iovlen = 1;
     if (++q->n == AGW_BATCH) txq_flush(w, q);
+}
+
+bool agw_worker_uses_uring(const agw_worker_t *w)
+{
+    return w->ur != NULL;
 }
 
 void agw_worker_sendto(agw_worker_t *w, int fd, const uint8_t *buf, size_t len,
@@ -248,6 +269,27 @@ void agw_worker_event(agw_worker_t *w, agw_term_t *t, agw_event_type_t type, con
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
+static void rx_one(void *ud, agw_ep_t *ep, uint8_t *buf, size_t len, const agw_addr_t *src,
+                   bool trunc)
+{
+    agw_worker_t *w = ud;
+    if (trunc) {
+        agw_worker_drop(w, ep->term, AGW_DROP_MALFORMED);
+        return;
+    }
+    switch (ep->kind) {
+    case AGW_EP_W3:
+        agw_w3_rx(w, ep->term, buf, len, src);
+        break;
+    case AGW_EP_RTP:
+        agw_rtp_rx(w, ep->term, buf, len, src, false);
+        break;
+    default:
+        agw_rtp_rx(w, ep->term, buf, len, src, true);
+        break;
+    }
+}
+
 static void on_readable(agw_worker_t *w, agw_ep_t *ep)
 {
     for (int round = 0; round < 8; round++) {
@@ -258,23 +300,8 @@ static void on_readable(agw_worker_t *w, agw_ep_t *ep)
         for (int i = 0; i < n; i++) {
             agw_addr_t *src = &w->rx_addr[i];
             src->len = w->rx[i].msg_hdr.msg_namelen;
-            uint8_t *buf = w->rx_buf + (size_t)i * AGW_BUFSZ;
-            size_t len = w->rx[i].msg_len;
-            if (w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) {
-                agw_worker_drop(w, ep->term, AGW_DROP_MALFORMED);
-                continue;
-            }
-            switch (ep->kind) {
-            case AGW_EP_W3:
-                agw_w3_rx(w, ep->term, buf, len, src);
-                break;
-            case AGW_EP_RTP:
-                agw_rtp_rx(w, ep->term, buf, len, src, false);
-                break;
-            default:
-                agw_rtp_rx(w, ep->term, buf, len, src, true);
-                break;
-            }
+            rx_one(w, ep, w->rx_buf + (size_t)i * AGW_BUFSZ, w->rx[i].msg_len, src,
+                   (w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) != 0);
         }
         tx_flush_all(w);
         if (n < AGW_BATCH) break;
@@ -366,7 +393,14 @@ static void run_commands(agw_worker_t *w)
 
 bool agw_worker_watch(agw_worker_t *w, agw_term_t *t)
 {
-    for (unsigned i = 0; i < t->nep; i++) {
+    for (unsigned i = 0; w->ur && i < t->nep; i++) {
+        if (!agw_uring_watch(w->ur, &t->ep[i])) {
+            while (i-- > 0)
+                agw_uring_unwatch(w->ur, &t->ep[i]);
+            return false;
+        }
+    }
+    for (unsigned i = 0; !w->ur && i < t->nep; i++) {
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &t->ep[i]};
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, t->ep[i].fd, &ev) < 0) {
             while (i-- > 0)
@@ -381,8 +415,12 @@ bool agw_worker_watch(agw_worker_t *w, agw_term_t *t)
 
 void agw_worker_unwatch(agw_worker_t *w, agw_term_t *t)
 {
-    for (unsigned i = 0; i < t->nep; i++)
-        epoll_ctl(w->epfd, EPOLL_CTL_DEL, t->ep[i].fd, NULL);
+    for (unsigned i = 0; i < t->nep; i++) {
+        if (w->ur)
+            agw_uring_unwatch(w->ur, &t->ep[i]);
+        else
+            epoll_ctl(w->epfd, EPOLL_CTL_DEL, t->ep[i].fd, NULL);
+    }
     agw_list_del(&t->link);
     if (t->kind == AGW_TERM_W3) agw_worker_hs_disarm(w, t);
 }
@@ -394,44 +432,83 @@ static void do_stop(agw_worker_t *w, void *arg)
 
 /* ---- the thread ---------------------------------------------------------------------------- */
 
+/* The io_uring ring is created on the worker's own thread (IORING_SETUP_SINGLE_ISSUER). */
+static void start_io(agw_worker_t *w)
+{
+    const char *why = NULL;
+    if (w->io_wanted != AGW_IO_EPOLL) w->ur = agw_uring_new(AGW_URING_BUFS, w->evfd, &why);
+    if (!w->ur && w->io_wanted == AGW_IO_URING)
+        g_strlcpy(w->io_error, why ? why : "io_uring not available", sizeof w->io_error);
+    else if (!w->ur && w->io_wanted == AGW_IO_AUTO && w->index == 0)
+        LOGN(RT_SUB_RTP, NULL, "media I/O: %s, using epoll", why);
+    g_mutex_lock(&w->lock);
+    w->started = true;
+    g_cond_broadcast(&w->cond);
+    g_mutex_unlock(&w->lock);
+}
+
+static void timers(agw_worker_t *w)
+{
+    if (agw_list_linked(&w->hs) && w->now >= w->next_hs) {
+        hs_tick(w);
+        w->next_hs = w->now + AGW_HS_TICK_MS;
+    }
+    if (w->now >= w->next_hk) {
+        housekeeping(w);
+        w->next_hk = w->now + AGW_HK_TICK_MS;
+    }
+}
+
 static gpointer run(gpointer p)
 {
     agw_worker_t *w = p;
     struct epoll_event evs[128];
+    start_io(w);
+    if (w->io_error[0]) return NULL;
     refresh_clock(w);
     w->next_hk = w->now + AGW_HK_TICK_MS;
     while (!w->stop) {
         int64_t timeout = w->next_hk - w->now;
         if (agw_list_linked(&w->hs) && w->next_hs - w->now < timeout) timeout = w->next_hs - w->now;
         if (timeout < 0) timeout = 0;
-        int n = epoll_wait(w->epfd, evs, G_N_ELEMENTS(evs), (int)timeout);
-        refresh_clock(w);
         bool cmds = false;
-        for (int i = 0; i < n; i++) {
-            if (evs[i].data.ptr == NULL) {
-                cmds = true; /* after the sockets: a command may remove a termination */
-                continue;
+        if (w->ur) {
+            unsigned failed = 0, nr = 1;
+            if (w->busy) {
+                nr = AGW_URING_WAIT_NR;
+                if (timeout > AGW_URING_WAIT_MS) timeout = AGW_URING_WAIT_MS;
             }
-            on_readable(w, evs[i].data.ptr);
+            w->busy = agw_uring_run(w->ur, nr, (int)timeout, rx_one, w, &failed, &cmds) > 0;
+            if (failed) AGW_CNT_ADD(w->cnt.dropped[AGW_DROP_SEND], failed);
+            refresh_clock(w);
+        } else {
+            int n = epoll_wait(w->epfd, evs, G_N_ELEMENTS(evs), (int)timeout);
+            refresh_clock(w);
+            for (int i = 0; i < n; i++) {
+                if (evs[i].data.ptr == NULL) {
+                    cmds = true; /* after the sockets: a command may remove a termination */
+                    continue;
+                }
+                on_readable(w, evs[i].data.ptr);
+            }
         }
-        if (agw_list_linked(&w->hs) && w->now >= w->next_hs) {
-            hs_tick(w);
-            w->next_hs = w->now + AGW_HS_TICK_MS;
+        timers(w);
+        if (cmds) {
+            if (w->ur) agw_uring_submit(w->ur); /* queued sends go before a socket may close */
+            run_commands(w);
         }
-        if (w->now >= w->next_hk) {
-            housekeeping(w);
-            w->next_hk = w->now + AGW_HK_TICK_MS;
-        }
-        if (cmds) run_commands(w);
     }
+    agw_uring_free(w->ur);
+    w->ur = NULL;
     return NULL;
 }
 
-agw_worker_t *agw_worker_new(agw_media_t *m, unsigned index, GError **err)
+agw_worker_t *agw_worker_new(agw_media_t *m, unsigned index, agw_io_t io, GError **err)
 {
     agw_worker_t *w = g_new0(agw_worker_t, 1);
     w->m = m;
     w->index = index;
+    w->io_wanted = io;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     w->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (w->epfd < 0 || w->evfd < 0) {
@@ -461,6 +538,21 @@ agw_worker_t *agw_worker_new(agw_media_t *m, unsigned index, GError **err)
     char name[16];
     snprintf(name, sizeof name, "agw-media-%u", index);
     w->thread = g_thread_new(name, run, w);
+    g_mutex_lock(&w->lock);
+    while (!w->started)
+        g_cond_wait(&w->cond, &w->lock);
+    g_mutex_unlock(&w->lock);
+    if (w->io_error[0]) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOSYS, "media.io = io_uring: %s", w->io_error);
+        g_thread_join(w->thread);
+        close(w->epfd);
+        close(w->evfd);
+        g_mutex_clear(&w->lock);
+        g_cond_clear(&w->cond);
+        g_free(w->rx_buf);
+        g_free(w);
+        return NULL;
+    }
     return w;
 }
 

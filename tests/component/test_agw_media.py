@@ -72,6 +72,9 @@ class Agw:
         ready = self._next(10)
         assert ready["ev"] == "ready", ready
         self.fingerprint = ready["fingerprint"]
+        self.io = ready["io"]  # packet I/O the engine's workers use: io_uring or epoll
+        if "--io" in args and args[args.index("--io") + 1] != "auto":
+            assert self.io == args[args.index("--io") + 1], ready
 
     def _reader(self):
         for line in self.proc.stdout:
@@ -483,10 +486,12 @@ def test_ice_lite_checks_ufrag_lock_consent_and_garbage(agw_factory):
         ims.close()
 
 
-def test_rtp_latching_pt_mapping_and_dtmf(agw_factory):
+@pytest.mark.parametrize("io", ["auto", "epoll"])  # auto: io_uring where the kernel allows
+def test_rtp_latching_pt_mapping_and_dtmf(agw_factory, io):
     """RTP <-> RTP inside one context: latching on the first packet, PT renumbering per leg
-    (telephone-event 101 on one leg, 126 on the other), unmapped PTs dropped."""
-    agw = agw_factory()
+    (telephone-event 101 on one leg, 126 on the other), unmapped PTs dropped. On both packet
+    I/O paths of the workers (media.io)."""
+    agw = agw_factory("--io", io)
     a, b = ImsPeer(IMS_ADDR), ImsPeer(IMS_ADDR_B)
     try:
         # leg A knows no remote yet: it will latch on A's first packet
@@ -709,11 +714,13 @@ def _run(coro):
     return asyncio.run(asyncio.wait_for(coro, 60))
 
 
-@pytest.mark.parametrize("agw_offers", [False, True], ids=["browser-offers", "agw-offers"])
-def test_aiortc_call_tone_both_ways(agw_factory, agw_offers):
+@pytest.mark.parametrize("agw_offers,io", [(False, "auto"), (True, "auto"),
+                                           (True, "epoll")],
+                         ids=["browser-offers", "agw-offers", "agw-offers-epoll"])
+def test_aiortc_call_tone_both_ways(agw_factory, agw_offers, io):
     if numpy is None:
         pytest.skip("python3-numpy is needed by the tone track")
-    agw = agw_factory()
+    agw = agw_factory("--io", io)
     ims = ImsPeer()
     try:
         res = _run(_call(agw, ims, agw_offers))

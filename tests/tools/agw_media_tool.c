@@ -380,13 +380,14 @@ static gboolean on_signal(gpointer ud)
 int main(int argc, char **argv)
 {
     gchar *w3 = NULL, *rtp = NULL, *ports = NULL, *setup = NULL, *cert = NULL, *key = NULL,
-          *level = NULL;
+          *level = NULL, *io = NULL;
     gint workers = 1, consent = 30000, nomedia = 0, dtls_to = 20000;
     GOptionEntry opts[] = {
         {"w3-address", 0, 0, G_OPTION_ARG_STRING, &w3, "W3 bind address", "IP"},
         {"rtp-address", 0, 0, G_OPTION_ARG_STRING, &rtp, "Mb bind address", "IP"},
         {"ports", 0, 0, G_OPTION_ARG_STRING, &ports, "port range", "MIN-MAX"},
         {"workers", 0, 0, G_OPTION_ARG_INT, &workers, "worker threads (0 = CPUs)", "N"},
+        {"io", 0, 0, G_OPTION_ARG_STRING, &io, "packet I/O: auto|io_uring|epoll", "PATH"},
         {"consent-timeout", 0, 0, G_OPTION_ARG_INT, &consent, "consent timeout", "MS"},
         {"no-media-timeout", 0, 0, G_OPTION_ARG_INT, &nomedia, "no-media timeout (0 = off)", "MS"},
         {"dtls-timeout", 0, 0, G_OPTION_ARG_INT, &dtls_to, "DTLS handshake timeout", "MS"},
@@ -419,6 +420,7 @@ int main(int argc, char **argv)
         .port_min = pmin,
         .port_max = pmax,
         .workers = (unsigned)workers,
+        .io = AGW_IO_AUTO,
         .cert_file = cert,
         .key_file = key,
         .answer_setup =
@@ -430,6 +432,10 @@ int main(int argc, char **argv)
         .on_event = on_event,
         .event_ud = &t,
     };
+    if (io && !agw_media_io_parse(io, &cfg.io)) {
+        fprintf(stderr, "--io: auto, io_uring or epoll\n");
+        return 2;
+    }
     t.m = agw_media_new(&cfg, &err);
     int rc = 0;
     if (!t.m) {
@@ -440,6 +446,7 @@ int main(int argc, char **argv)
         JsonBuilder *b = reply("ready", NULL);
         add_str(b, "fingerprint", agw_media_fingerprint(t.m));
         add_int(b, "workers", agw_media_worker_count(t.m));
+        add_str(b, "io", agw_media_io_name(t.m));
         json_builder_end_object(b);
         emit(b);
         t.in = g_io_channel_unix_new(0);
@@ -473,5 +480,6 @@ int main(int argc, char **argv)
     g_free(cert);
     g_free(key);
     g_free(level);
+    g_free(io);
     return rc;
 }

@@ -52,6 +52,10 @@ static const seen_t *wait_event(agw_event_type_t type, agw_term_t *t, int ms)
     return find_event(type, t);
 }
 
+/* The I/O path the engine tests run on: each relay test runs on both (see main). */
+static agw_io_t io_path = AGW_IO_EPOLL;
+static const char *io_expected = "epoll";
+
 static agw_media_t *engine(unsigned pmin, unsigned pmax, unsigned workers)
 {
     agw_media_config_t cfg = {.w3_address = "127.0.20.1",
@@ -59,6 +63,7 @@ static agw_media_t *engine(unsigned pmin, unsigned pmax, unsigned workers)
                               .port_min = pmin,
                               .port_max = pmax,
                               .workers = workers,
+                              .io = io_path,
                               .on_event = on_event};
     GError *err = NULL;
     agw_media_t *m = agw_media_new(&cfg, &err);
@@ -140,11 +145,13 @@ static void relay_case(agw_setup_t answer_setup, const char *profile_name)
                               .port_min = 31100,
                               .port_max = 31199,
                               .workers = 2,
+                              .io = io_path,
                               .answer_setup = answer_setup,
                               .on_event = on_event};
     agw_media_t *m = agw_media_new(&cfg, NULL);
     CHECK(m != NULL);
     if (!m) return;
+    CHECK_STR(agw_media_io_name(m), io_expected);
     uint16_t pa, pb;
     int ims_a = udp("127.0.21.1", &pa), ims_b = udp("127.0.21.2", &pb);
     agw_codecs_t w3c = {0}, ima = {0}, imb = {0};
@@ -320,7 +327,8 @@ TEST(port_exhaustion_and_reuse)
                               .rtp_address = "127.0.20.3",
                               .port_min = 31300,
                               .port_max = 31307,
-                              .workers = 1};
+                              .workers = 1,
+                              .io = io_path};
     agw_media_t *m = agw_media_new(&cfg, NULL);
     CHECK(m != NULL);
     if (!m) return;
@@ -347,10 +355,11 @@ TEST(port_exhaustion_and_reuse)
 TEST(config_table)
 {
     static const char *good = "media = { w3_address = \"127.0.20.1\"; rtp_address = \"::1\";\n"
-                              "  port_min = 40000; port_max = 40999; workers = 2;\n"
+                              "  port_min = 40000; port_max = 40999; workers = 2; io = \"epoll\";\n"
                               "  srtp_profiles = [\"SRTP_AES128_CM_HMAC_SHA1_32\"];\n"
                               "  answer_setup = \"passive\"; no_media_timeout = 5; };\n";
     config_t cfg;
+    config_init(&cfg); /* rt_cfg_load_string reads into an initialised config_t */
     GString *errors = g_string_new(NULL);
     CHECK(rt_cfg_load_string(&cfg, good, "agw.conf", agw_media_cfg_keys, errors));
     agw_media_cfg_check(&cfg, "media", errors);
@@ -360,6 +369,7 @@ TEST(config_table)
     CHECK_STR(mc.rtp_address, "::1");
     CHECK_INT(mc.port_min, 40000);
     CHECK_INT(mc.workers, 2);
+    CHECK_INT(mc.io, AGW_IO_EPOLL);
     CHECK_INT(mc.srtp_profiles, AGW_SRTP_MASK(AGW_SRTP_AES128_CM_SHA1_32));
     CHECK_INT(mc.answer_setup, AGW_SETUP_PASSIVE);
     CHECK_INT(mc.no_media_timeout_ms, 5000);
@@ -370,6 +380,7 @@ TEST(config_table)
                              "  port_max = 20000; certificate = \"/x.pem\";\n"
                              "  srtp_profiles = [\"SRTP_AEAD_AES_128_GCM\", \"BOGUS\"]; };\n";
     g_string_truncate(errors, 0);
+    config_init(&cfg);
     if (rt_cfg_load_string(&cfg, bad, "agw.conf", agw_media_cfg_keys, errors)) {
         agw_media_cfg_check(&cfg, "media", errors);
         config_destroy(&cfg);
@@ -380,18 +391,78 @@ TEST(config_table)
     CHECK(strstr(errors->str, "not negotiable") != NULL);
     CHECK(strstr(errors->str, "BOGUS: unknown SRTP protection profile") != NULL);
     CHECK(strstr(errors->str, ":3: SRTP_AEAD_AES_128_GCM") != NULL); /* file:line: reason */
+    g_string_truncate(errors, 0);
+    config_init(&cfg);
+    CHECK(!rt_cfg_load_string(&cfg, "media = { io = \"poll\"; };\n", "agw.conf", agw_media_cfg_keys,
+                              errors));
+    CHECK(strstr(errors->str, "poll") != NULL); /* io: one of auto|io_uring|epoll */
+    config_destroy(&cfg);
     g_string_free(errors, TRUE);
+}
+
+/* AUTO picks io_uring where the kernel has it (Linux >= 6.1, not disabled); forcing io_uring
+ * where it is missing is an error, never a silent fallback. */
+TEST(io_path_selection)
+{
+    agw_media_config_t cfg = {.w3_address = "127.0.20.3",
+                              .rtp_address = "127.0.20.3",
+                              .port_min = 31310,
+                              .port_max = 31319,
+                              .workers = 1,
+                              .io = AGW_IO_AUTO};
+    agw_media_t *m = agw_media_new(&cfg, NULL);
+    CHECK(m != NULL);
+    if (!m) return;
+    bool have = strcmp(agw_media_io_name(m), "io_uring") == 0;
+    agw_media_free(m);
+    cfg.io = AGW_IO_URING;
+    GError *err = NULL;
+    m = agw_media_new(&cfg, &err);
+    CHECK(have ? m != NULL : (m == NULL && err && strstr(err->message, "io_uring")));
+    if (m) CHECK_STR(agw_media_io_name(m), "io_uring");
+    agw_media_free(m);
+    g_clear_error(&err);
+    cfg.io = AGW_IO_EPOLL;
+    m = agw_media_new(&cfg, NULL);
+    CHECK(m != NULL);
+    if (m) CHECK_STR(agw_media_io_name(m), "epoll");
+    agw_media_free(m);
+    agw_io_t v;
+    CHECK(agw_media_io_parse("io_uring", &v) && v == AGW_IO_URING);
+    CHECK(!agw_media_io_parse("uring", &v));
+    if (!have) fprintf(stderr, "  (io_uring not available here: only the epoll path is tested)\n");
+}
+
+static bool uring_available(void)
+{
+    agw_media_config_t cfg = {.w3_address = "127.0.20.3",
+                              .rtp_address = "127.0.20.3",
+                              .port_min = 31310,
+                              .port_max = 31319,
+                              .workers = 1,
+                              .io = AGW_IO_URING};
+    agw_media_t *m = agw_media_new(&cfg, NULL);
+    bool ok = m != NULL;
+    agw_media_free(m);
+    return ok;
 }
 
 int main(void)
 {
     rt_log_set_all_levels(LOG_ERR);
     RUN(lifecycle_and_fingerprint);
-    RUN(relay_agw_answers_active);
-    RUN(relay_agw_answers_passive);
-    RUN(relay_aes_cm_32);
-    RUN(argument_errors);
-    RUN(port_exhaustion_and_reuse);
+    RUN(io_path_selection);
+    bool uring = uring_available();
+    for (int pass = 0; pass < (uring ? 2 : 1); pass++) {
+        io_path = pass ? AGW_IO_URING : AGW_IO_EPOLL;
+        io_expected = pass ? "io_uring" : "epoll";
+        fprintf(stderr, "  I/O path: %s\n", io_expected);
+        RUN(relay_agw_answers_active);
+        RUN(relay_agw_answers_passive);
+        RUN(relay_aes_cm_32);
+        RUN(argument_errors);
+        RUN(port_exhaustion_and_reuse);
+    }
     RUN(config_table);
     UNIT_END("eims-agw/media");
 }
