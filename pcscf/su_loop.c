@@ -22,7 +22,7 @@
 
 static GSourceFuncs su_funcs;      /* su_glib's own */
 static GSourceFuncs wrapped_funcs; /* the same, prepare() replaced */
-static gint64 hold_until_us;       /* 0: not holding back a "ready now" */
+static gint64 hold_until_us;       /* 0: not holding back a "ready now" (one su_root per process) */
 
 static gboolean prepare(GSource *gs, gint *timeout)
 {
