@@ -114,10 +114,24 @@ void pcscf_settings_clear(pcscf_settings_t *s)
 
 void pcscf_random16(unsigned char out[16])
 {
-    /* Nonces and icids must not be guessable: the kernel's generator, GLib's as a fallback. */
-    if (getrandom(out, 16, GRND_NONBLOCK) == 16) return;
-    for (int i = 0; i < 16; i += 4) {
-        guint32 r = g_random_int();
-        memcpy(out + i, &r, 4);
+    /* Nonces and icids must not be guessable: the kernel's generator, GLib's as a fallback.
+     * One getrandom() fills a pool of 16 values (one syscall per 16 calls instead of one per
+     * call); each value is wiped from the pool when handed out. Main thread only. */
+    static unsigned char pool[16 * 16];
+    static size_t left; /* bytes not handed out yet, at the end of pool */
+    if (left < 16) {
+        if (getrandom(pool, sizeof pool, GRND_NONBLOCK) == (ssize_t)sizeof pool) {
+            left = sizeof pool;
+        } else {
+            for (int i = 0; i < 16; i += 4) {
+                guint32 r = g_random_int();
+                memcpy(out + i, &r, 4);
+            }
+            return;
+        }
     }
+    unsigned char *v = pool + sizeof pool - left;
+    memcpy(out, v, 16);
+    explicit_bzero(v, 16);
+    left -= 16;
 }
