@@ -465,7 +465,9 @@ void agw_w3_apply_remote(agw_worker_t *w, agw_term_t *t, const agw_w3_remote_int
 
 void agw_w3_clear(agw_worker_t *w, agw_term_t *t)
 {
+    t->u.w3.ck_pending = false; /* else dtls_reset() re-arms the timer of a dying termination */
     dtls_reset(w, t);
+    agw_worker_hs_disarm(w, t);
     g_free(t->u.w3.held);
     t->u.w3.held = NULL;
 }
