@@ -161,6 +161,8 @@ struct agw_term {
     unsigned nep;
     agw_ep_t ep[2]; /* W3: ep[0]; RTP: ep[0] = RTP, ep[1] = RTCP */
     char cid[24];
+    /* main-thread-owned */
+    agw_mode_t main_mode; /* the mode last handed to the worker: a same-mode update is no hop */
     /* worker-owned */
     agw_term_t *peer; /* the other termination of the context */
     agw_mode_t mode;
