@@ -176,25 +176,25 @@ static unsigned e_configure(void *be, void *term, const iq_term_conf *c, const c
     eng_term *et = term;
     if (c->local) codecs_of(c->local, &et->codecs);
     GError *err = NULL;
-    bool ok = true;
-    if (c->remote && (c->remote_changed || c->local_changed)) {
-        if (et->kind == IQ_TERM_W3) {
-            agw_w3_remote_t r;
-            char fp[IQ_FP_MAX + 16];
-            w3_remote(c->remote, &et->codecs, fp, sizeof fp, &r);
-            ok = agw_w3_modify(et->t, &r, &err);
-        } else {
-            agw_rtp_remote_t r;
-            rtp_remote(c->remote, &et->codecs, &r);
-            ok = agw_rtp_modify(et->t, &r, &err);
-        }
+    bool ok;
+    /* one hop to the media worker for remote and mode together, none when neither changed */
+    bool remote = c->remote && (c->remote_changed || c->local_changed);
+    agw_mode_t mode = mode_of(c->mode);
+    if (et->kind == IQ_TERM_W3) {
+        agw_w3_remote_t r;
+        char fp[IQ_FP_MAX + 16];
+        if (remote) w3_remote(c->remote, &et->codecs, fp, sizeof fp, &r);
+        ok = agw_w3_configure(et->t, remote ? &r : NULL, mode, &err);
+    } else {
+        agw_rtp_remote_t r;
+        if (remote) rtp_remote(c->remote, &et->codecs, &r);
+        ok = agw_rtp_configure(et->t, remote ? &r : NULL, mode, &err);
     }
     if (!ok) {
         unsigned code = code_of(e, err);
         *reason = e->reason;
         return code;
     }
-    agw_term_set_mode(et->t, mode_of(c->mode));
     return 0;
 }
 

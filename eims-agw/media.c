@@ -527,6 +527,7 @@ typedef struct {
     const agw_w3_remote_int_t *w3;
     const agw_rtp_remote_int_t *rtp;
     agw_mode_t mode;
+    bool set_mode;
     agw_term_stats_t *stats;
     bool ok;
 } cmd_arg;
@@ -561,12 +562,7 @@ static void do_modify(agw_worker_t *w, void *arg)
     cmd_arg *a = arg;
     if (a->w3) agw_w3_apply_remote(w, a->t, a->w3);
     if (a->rtp) agw_rtp_apply_remote(w, a->t, a->rtp);
-}
-
-static void do_mode(agw_worker_t *w, void *arg)
-{
-    cmd_arg *a = arg;
-    a->t->mode = a->mode;
+    if (a->set_mode) a->t->mode = a->mode;
 }
 
 static void do_stats(agw_worker_t *w, void *arg)
@@ -762,14 +758,36 @@ agw_term_t *agw_w3_add(agw_ctx_t *c, const agw_w3_remote_t *remote, agw_w3_local
     return t;
 }
 
+/* One hop to the worker for the remote parameters and the mode together; none when neither
+ * changes (the hop is the costliest part of a command: futex, eventfd, the worker's wake-up). */
+static void term_update(agw_term_t *t, cmd_arg *a, agw_mode_t mode)
+{
+    a->t = t;
+    a->mode = mode;
+    a->set_mode = mode != t->main_mode;
+    if (!a->w3 && !a->rtp && !a->set_mode) return;
+    agw_worker_call(t->worker, do_modify, a);
+    t->main_mode = mode;
+}
+
 bool agw_w3_modify(agw_term_t *t, const agw_w3_remote_t *remote, GError **err)
+{
+    return agw_w3_configure(t, remote, t->main_mode, err);
+}
+
+bool agw_w3_configure(agw_term_t *t, const agw_w3_remote_t *remote, agw_mode_t mode, GError **err)
 {
     if (t->kind != AGW_TERM_W3) {
         g_set_error(err, AGW_ERROR, AGW_ERR_INVAL, "termination %u is not W3", t->id);
         return false;
     }
     agw_w3_remote_int_t ri;
-    if (!w3_remote_parse(t->ctx->m, remote, &ri, err)) return false;
+    if (remote && !w3_remote_parse(t->ctx->m, remote, &ri, err)) return false;
+    if (!remote) {
+        cmd_arg a = {.t = t};
+        term_update(t, &a, mode);
+        return true;
+    }
     agw_setup_t mine = t->u.w3.local_setup; /* immutable after add */
     if ((mine == AGW_SETUP_ACTPASS && ri.setup == AGW_SETUP_ACTPASS) ||
         (mine == AGW_SETUP_ACTIVE && ri.setup == AGW_SETUP_ACTIVE) ||
@@ -780,7 +798,7 @@ bool agw_w3_modify(agw_term_t *t, const agw_w3_remote_t *remote, GError **err)
         return false;
     }
     cmd_arg a = {.t = t, .w3 = &ri};
-    agw_worker_call(t->worker, do_modify, &a);
+    term_update(t, &a, mode);
     return true;
 }
 
@@ -827,21 +845,27 @@ agw_term_t *agw_rtp_add(agw_ctx_t *c, const agw_rtp_remote_t *remote, agw_rtp_lo
 
 bool agw_rtp_modify(agw_term_t *t, const agw_rtp_remote_t *remote, GError **err)
 {
+    return agw_rtp_configure(t, remote, t->main_mode, err);
+}
+
+bool agw_rtp_configure(agw_term_t *t, const agw_rtp_remote_t *remote, agw_mode_t mode,
+                       GError **err)
+{
     if (t->kind != AGW_TERM_RTP) {
         g_set_error(err, AGW_ERROR, AGW_ERR_INVAL, "termination %u is not RTP", t->id);
         return false;
     }
     agw_rtp_remote_int_t ri;
-    if (!rtp_remote_parse(remote, &ri, err)) return false;
-    cmd_arg a = {.t = t, .rtp = &ri};
-    agw_worker_call(t->worker, do_modify, &a);
+    if (remote && !rtp_remote_parse(remote, &ri, err)) return false;
+    cmd_arg a = {.t = t, .rtp = remote ? &ri : NULL};
+    term_update(t, &a, mode);
     return true;
 }
 
 void agw_term_set_mode(agw_term_t *t, agw_mode_t mode)
 {
-    cmd_arg a = {.t = t, .mode = mode};
-    agw_worker_call(t->worker, do_mode, &a);
+    cmd_arg a = {.t = t};
+    term_update(t, &a, mode);
 }
 
 agw_term_kind_t agw_term_kind(const agw_term_t *t)

@@ -195,6 +195,13 @@ agw_term_t *agw_rtp_add(agw_ctx_t *c, const agw_rtp_remote_t *remote, agw_rtp_lo
                         GError **err);
 bool agw_rtp_modify(agw_term_t *t, const agw_rtp_remote_t *remote, GError **err);
 
+/* The remote parameters (NULL: unchanged) and the stream mode in one step: a single hop to the
+ * media worker, none when nothing changes. A new termination starts sendrecv. */
+bool agw_w3_configure(agw_term_t *t, const agw_w3_remote_t *remote, agw_mode_t mode,
+                      GError **err);
+bool agw_rtp_configure(agw_term_t *t, const agw_rtp_remote_t *remote, agw_mode_t mode,
+                       GError **err);
+/* A no-op when the mode is the one last set. */
 void agw_term_set_mode(agw_term_t *t, agw_mode_t mode);
 agw_term_kind_t agw_term_kind(const agw_term_t *t);
 uint32_t agw_term_id(const agw_term_t *t);

@@ -161,6 +161,8 @@ struct agw_term {
     unsigned nep;
     agw_ep_t ep[2]; /* W3: ep[0]; RTP: ep[0] = RTP, ep[1] = RTCP */
     char cid[24];
+    /* main-thread-owned */
+    agw_mode_t main_mode; /* the mode last handed to the worker: a same-mode update is no hop */
     /* worker-owned */
     agw_term_t *peer; /* the other termination of the context */
     agw_mode_t mode;
@@ -209,6 +211,8 @@ void agw_worker_free(agw_worker_t *w);
 typedef void (*agw_worker_fn)(agw_worker_t *w, void *arg);
 /* Runs fn(w, arg) on the worker thread and waits for it. */
 void agw_worker_call(agw_worker_t *w, agw_worker_fn fn, void *arg);
+/* How many agw_worker_call() hops other threads made (tests, profiling). */
+unsigned long agw_worker_calls(const agw_worker_t *w);
 const agw_counters_t *agw_worker_counters(const agw_worker_t *w);
 int64_t agw_worker_now(const agw_worker_t *w);
 bool agw_worker_watch(agw_worker_t *w, agw_term_t *t); /* epoll add + term list */

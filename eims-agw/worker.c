@@ -69,6 +69,7 @@ struct agw_worker {
     bool busy; /* the last loop turn received datagrams */
     bool started;
     char io_error[96];
+    unsigned long calls; /* commands from another thread (main thread only) */
 };
 
 static void refresh_clock(agw_worker_t *w)
@@ -141,6 +142,11 @@ static void tx_queue(agw_worker_t *w, int fd, uint8_t *buf, size_t len, const ag
     mh->msg_hdr.msg_iov = iov;
     mh->msg_hdr.msg_iovlen = 1;
     if (++q->n == AGW_BATCH) txq_flush(w, q);
+}
+
+unsigned long agw_worker_calls(const agw_worker_t *w)
+{
+    return w->calls;
 }
 
 bool agw_worker_uses_uring(const agw_worker_t *w)
@@ -360,6 +366,7 @@ void agw_worker_call(agw_worker_t *w, agw_worker_fn fn, void *arg)
         return;
     }
     agw_cmd_t cmd = {fn, arg, false};
+    w->calls++;
     g_mutex_lock(&w->lock);
     g_queue_push_tail(&w->cmds, &cmd);
     g_mutex_unlock(&w->lock);

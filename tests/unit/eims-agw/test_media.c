@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "eims-agw/media.h"
+#include "eims-agw/term.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
 #include "unit.h"
@@ -134,6 +135,45 @@ TEST(lifecycle_and_fingerprint)
     /* freeing the engine frees what is left */
     agw_w3_local_t l;
     CHECK(agw_w3_add(c, NULL, &l, NULL) != NULL);
+    agw_media_free(m);
+}
+
+/* Remote parameters and mode go to the media worker in one hop, and nothing that changes nothing
+ * costs a hop (the hop is the costliest part of a command). */
+TEST(configure_hops)
+{
+    agw_media_t *m = engine(31000, 31099, 0);
+    CHECK(m != NULL);
+    if (!m) return;
+    agw_ctx_t *c = agw_ctx_new(m, "cid-hops", NULL);
+    agw_term_t *t = agw_rtp_add(c, NULL, NULL, NULL);
+    CHECK(t != NULL);
+    if (!t) {
+        agw_media_free(m);
+        return;
+    }
+    agw_worker_t *w = t->worker;
+    unsigned long n0 = agw_worker_calls(w);
+    agw_term_set_mode(t, AGW_MODE_SENDRECV); /* a new termination is sendrecv */
+    CHECK(agw_rtp_configure(t, NULL, AGW_MODE_SENDRECV, NULL));
+    CHECK_INT(agw_worker_calls(w) - n0, 0);
+    agw_term_set_mode(t, AGW_MODE_RECVONLY);
+    CHECK_INT(agw_worker_calls(w) - n0, 1);
+    CHECK_INT(t->mode, AGW_MODE_RECVONLY);
+    agw_rtp_remote_t r = {.address = "127.0.21.9", .port = 4000};
+    CHECK(agw_rtp_configure(t, &r, AGW_MODE_SENDONLY, NULL));
+    CHECK_INT(agw_worker_calls(w) - n0, 2);
+    CHECK_INT(t->mode, AGW_MODE_SENDONLY);
+    CHECK(agw_rtp_modify(t, &r, NULL)); /* keeps the mode */
+    CHECK_INT(agw_worker_calls(w) - n0, 3);
+    CHECK_INT(t->mode, AGW_MODE_SENDONLY);
+    r.address = "not-an-address"; /* refused before any hop */
+    CHECK(!agw_rtp_configure(t, &r, AGW_MODE_INACTIVE, NULL));
+    CHECK_INT(agw_worker_calls(w) - n0, 3);
+    CHECK(!agw_w3_configure(t, NULL, AGW_MODE_INACTIVE, NULL)); /* not W3 */
+    CHECK_INT(t->mode, AGW_MODE_SENDONLY);
+    agw_ctx_free(c);
+    CHECK_INT(agw_worker_calls(w) - n0, 4);
     agw_media_free(m);
 }
 
@@ -451,6 +491,7 @@ int main(void)
 {
     rt_log_set_all_levels(LOG_ERR);
     RUN(lifecycle_and_fingerprint);
+    RUN(configure_hops);
     RUN(io_path_selection);
     bool uring = uring_available();
     for (int pass = 0; pass < (uring ? 2 : 1); pass++) {
