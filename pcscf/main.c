@@ -13,7 +13,7 @@
 #include "pcscf/pcscf.h"
 #include "pcscf/proxy.h"
 #include "pcscf/register.h"
-#include "pcscf/su_loop.h"
+#include "sip/su_loop.h"
 #include "runtime/log.h"
 
 static void check(const config_t *cfg, GString *errors)
@@ -90,7 +90,7 @@ static void *start(rt_daemon_t *d, const config_t *cfg, GError **err)
     su_log_redirect(NULL, sofia_logger, NULL);
     su_log_redirect(su_log_global, sofia_logger, NULL);
     p->root = su_glib_root_create((su_root_magic_t *)p);
-    p->su_source = pcscf_su_loop_attach(p->root);
+    p->su_source = sip_su_loop_attach(p->root);
     p->peers = pcscf_peers_load(cfg);
     p->nonces = pcscf_nonces_new(p->set.nonce_lifetime);
     p->cx = pcscf_cx_new(cfg, p->metrics);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "runtime/log.h"
+#include "sip/su_loop.h"
 
 struct w8_call {
     w8_t *w;
@@ -45,6 +46,7 @@ struct w8 {
     void *ud;
     rt_metrics_t *metrics;
     su_root_t *root;
+    GSource *su_source; /* the su_root on the GLib loop (sip/su_loop.c) */
     nua_t *nua;
     GQueue calls;
     /* registration */
@@ -838,7 +840,13 @@ w8_t *w8_new(const w8_cfg *cfg, const w8_events *ev, void *ud, rt_metrics_t *met
     }
     /* nua's stack runs in the GLib loop's thread, like everything else of the wtpf */
     su_root_threading(w->root, 0);
-    g_source_attach(su_glib_root_gsource(w->root), NULL);
+    /* attached with the su_glib timer-spin fix (sip/su_loop.c) */
+    w->su_source = sip_su_loop_attach(w->root);
+    if (!w->su_source) {
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "sofia-sip: cannot attach su_root");
+        w8_free(w);
+        return NULL;
+    }
     w->nua = nua_create(w->root, on_nua, w, NUTAG_URL(w->listen), NUTAG_PROXY(w->pcscf),
                         SIPTAG_USER_AGENT_STR(w->ua), SIPTAG_SUPPORTED_STR("timer"),
                         SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK"),
@@ -917,6 +925,7 @@ void w8_free(w8_t *w)
         if (w->ka_nh) nua_handle_destroy(w->ka_nh);
         nua_destroy(w->nua);
     }
+    if (w->su_source) g_source_destroy(w->su_source);
     if (w->root) su_root_destroy(w->root);
     if (sofia_line) g_string_free(sofia_line, TRUE);
     sofia_line = NULL;

@@ -3,6 +3,7 @@
  * text buffer for the Iq templates that sofia-sip cannot print ("$" ports). */
 #include "sdp_rewrite_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,8 @@ static sdp_connection_t *conn_new(sdpx_bld *b, const char *addr)
 bool sdpx_bld_init(sdpx_bld *b, const char *o_user, uint64_t o_id, uint64_t o_version,
                    const char *o_addr)
 {
-    memset(b, 0, sizeof *b);
-    b->home = su_home_new(sizeof(su_home_t));
+    memset(b, 0, offsetof(sdpx_bld, area));
+    b->home = su_home_auto(b->area, sizeof b->area);
     if (!b->home) return false;
     sdp_session_t *s = su_salloc(b->home, sizeof *s);
     sdp_origin_t *o = su_salloc(b->home, sizeof *o);
@@ -55,8 +56,8 @@ bool sdpx_bld_init(sdpx_bld *b, const char *o_user, uint64_t o_id, uint64_t o_ve
 
 void sdpx_bld_free(sdpx_bld *b)
 {
-    if (b->home) su_home_unref(b->home);
-    memset(b, 0, sizeof *b);
+    if (b->home) su_home_unref(b->home); /* auto home: frees only what overflowed the area */
+    memset(b, 0, offsetof(sdpx_bld, area));
 }
 
 void sdpx_bld_sconn(sdpx_bld *b, const char *addr)
@@ -214,7 +215,10 @@ sdpx_status sdpx_bld_finish(sdpx_bld *b, char **out)
     if (b->oom) {
         st = SDPX_E_NOMEM;
     } else {
-        sdp_printer_t *pr = sdp_print(b->home, b->s, NULL, 0, sdp_f_mode_manual);
+        /* printed on the stack; sdp_f_realloc moves a longer SDP into the home */
+        char buf[4096];
+        sdp_printer_t *pr =
+            sdp_print(b->home, b->s, buf, sizeof buf, sdp_f_mode_manual | sdp_f_realloc);
         const char *msg = sdp_message(pr);
         if (!msg)
             st = SDPX_E_PRINT;

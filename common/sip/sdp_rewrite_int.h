@@ -43,6 +43,9 @@ sdpx_status sdpx_picks_finish(sdpx_picks *p);
 void sdpx_picks_mux_safe(sdpx_picks *p);
 
 /* ---- sdp_build.c: an sdp_session_t assembled in a su_home and printed by sofia-sip ---- */
+/* The home lives in `area` (su_home_auto(): no malloc until a rewrite outgrows it, then sofia-sip
+ * falls back to malloc), so an sdpx_bld must stay where it was initialised (a local variable). */
+#define SDPX_BLD_AREA 8192
 typedef struct {
     su_home_t *home;
     sdp_session_t *s;
@@ -52,6 +55,7 @@ typedef struct {
     sdp_attribute_t **mattr; /* current media attribute tail */
     sdp_list_t **ftail;      /* current media format tail */
     bool oom;
+    void *area[SDPX_BLD_AREA / sizeof(void *)]; /* last: not cleared */
 } sdpx_bld;
 
 bool sdpx_bld_init(sdpx_bld *b, const char *o_user, uint64_t o_id, uint64_t o_version,

@@ -1,10 +1,10 @@
-/* pcscf/su_loop.c: sofia-sip timers on the GLib loop fire on time without the loop spinning
+/* sip/su_loop.c: sofia-sip timers on the GLib loop fire on time without the loop spinning
  * through their last millisecond (su_glib's prepare() truncates to ms and reported "ready"
  * early: hundreds of empty poll() calls per timer before the fix). */
 #include <sofia-sip/su_glib.h>
 #include <sofia-sip/su_wait.h>
 
-#include "pcscf/su_loop.h"
+#include "sip/su_loop.h"
 #include "unit.h"
 
 static unsigned polls;
@@ -43,7 +43,7 @@ TEST(timers_fire_without_spinning)
 {
     su_init();
     su_root_t *root = su_glib_root_create(NULL);
-    GSource *gs = pcscf_su_loop_attach(root);
+    GSource *gs = sip_su_loop_attach(root);
     CHECK(gs != NULL);
     chain c = {.left = 5, .late_max_us = G_MININT64, .early_min_us = G_MAXINT64};
     c.loop = g_main_loop_new(NULL, FALSE);
@@ -72,5 +72,5 @@ TEST(timers_fire_without_spinning)
 int main(void)
 {
     RUN(timers_fire_without_spinning);
-    UNIT_END("pcscf/su_loop");
+    UNIT_END("sip/su_loop");
 }

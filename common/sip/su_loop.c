@@ -4,19 +4,19 @@
  * - GLib blocks a source that cannot recurse while it dispatches: it takes each of its poll fds
  *   out of the context's poll set and puts them back afterwards, and each change writes the
  *   context's wakeup eventfd (then the next poll returns at once and reads it). The su_root
- *   source holds every sofia-sip socket. Nothing in the pcscf iterates the main context from
- *   inside a callback, so the source is marked can-recurse and is never blocked.
+ *   source holds every sofia-sip socket. Neither the pcscf nor the wtpf iterates the main context
+ *   from inside an su_root callback, so the source is marked can-recurse and is never blocked.
  *
  * - su_glib's prepare() converts the time to the next sofia-sip timer to milliseconds by
  *   truncation (su_timer_next_expires()), so during the last millisecond before a timer is due
  *   it reports "ready now", the dispatch finds nothing expired, and the loop spins (poll with a
- *   0 timeout, prepare, check, dispatch) until the timer is really due: measured at 300 calls/s,
- *   ~90 idle loop iterations per call. The wrapper below turns the first "ready now" that
+ *   0 timeout, prepare, check, dispatch) until the timer is really due: measured in the pcscf at 300
+ *   calls/s, ~90 idle loop iterations per call. The wrapper below turns the first "ready now" that
  *   comes from a timer into "wait 1 ms" and lets the next one through, so a timer fires at most
  *   ~1 ms after its due time (sofia-sip's timers have millisecond resolution anyway). Sockets
  *   are unaffected: their readiness goes through check(), which is not wrapped; a pending
  *   su_msg (cross-thread message) waits the same <= 1 ms. */
-#include "pcscf/su_loop.h"
+#include "su_loop.h"
 
 #include <sofia-sip/su_glib.h>
 
@@ -44,7 +44,7 @@ static gboolean prepare(GSource *gs, gint *timeout)
     return TRUE;
 }
 
-GSource *pcscf_su_loop_attach(su_root_t *root)
+GSource *sip_su_loop_attach(su_root_t *root)
 {
     GSource *gs = su_glib_root_gsource(root);
     if (!gs) return NULL;
