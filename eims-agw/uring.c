@@ -149,6 +149,9 @@ agw_uring_t *agw_uring_new(unsigned nbufs, int evfd, const char **why)
         return NULL;
     }
     u->bufs = g_malloc((size_t)nbufs * UR_BUFSZ);
+    /* touched now: the kernel cycles through every buffer as media flows, so the whole area is
+     * resident within seconds anyway; faulting it in at start keeps RSS per call meaningful */
+    memset(u->bufs, 0, (size_t)nbufs * UR_BUFSZ);
     u->tx = g_new0(ur_tx_t, nbufs);
     u->sending = g_new0(bool, nbufs);
     for (unsigned i = 0; i < nbufs; i++)
