@@ -42,8 +42,8 @@ static void ptx_free(gpointer ptr)
 {
     ptx_t *t = ptr;
     px_media_tx_gone(t);
-    px_timer_stop(t, &t->timer_c, PX_TQ_TIMER_C);
-    px_timer_stop(t, &t->deadline, deadline_queue(t));
+    rt_timer_stop(t->px->tq, &t->timer_c);
+    rt_timer_stop(t->px->tq, &t->deadline);
     pcscf_cx_cancel(t->op);
     if (t->branches) g_ptr_array_free(t->branches, TRUE);
     if (t->best) msg_destroy(t->best);
@@ -58,6 +58,7 @@ pcscf_proxy_t *pcscf_proxy_new(pcscf_t *p)
 {
     pcscf_proxy_t *px = g_new0(pcscf_proxy_t, 1);
     px->p = p;
+    px_timers_init(px);
     px->txs = g_hash_table_new_full(g_direct_hash, g_direct_equal, ptx_free, NULL);
     px->dialogs = pcscf_dialogs_new(p);
     pcscf_dialogs_set_end_fn(px->dialogs, px_media_end_call, px);

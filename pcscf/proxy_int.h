@@ -12,6 +12,7 @@
 #include "pcscf/identity.h"
 #include "pcscf/proxy.h"
 #include "pcscf/sipmsg.h"
+#include "runtime/timerq.h"
 
 #define HDR_PAI "P-Asserted-Identity"
 #define HDR_PPI "P-Preferred-Identity"
@@ -20,13 +21,6 @@
 #define HDR_CID "X-Correlation-ID"
 
 typedef struct ptx ptx_t;
-
-/* A transaction timer: a link in one of the proxy's FIFOs (every entry of a FIFO has the same
- * delay, so the FIFO is in expiry order). Not running: due_us == 0. */
-typedef struct {
-    GList link; /* data: the ptx_t */
-    gint64 due_us;
-} px_timer_t;
 
 typedef enum { PX_TQ_TIMER_C, PX_TQ_DEADLINE_INVITE, PX_TQ_DEADLINE_OTHER, PX_TQ_COUNT } px_tq_t;
 
@@ -65,8 +59,8 @@ struct ptx {
     pcscf_cx_op_t *op;
     char loop_hash[17];
     /* Timers (proxy_timers.c): one FIFO per fixed delay, one GLib timer for all of them. */
-    px_timer_t timer_c;  /* RFC 3261 §16.6 item 11: INVITE branches ring at most this long */
-    px_timer_t deadline; /* last resort: the transaction ends even if a branch never does */
+    rt_timer_t timer_c;  /* RFC 3261 §16.6 item 11: INVITE branches ring at most this long */
+    rt_timer_t deadline; /* last resort: the transaction ends even if a branch never does */
     /* media anchoring (proxy_media.c) */
     char *call_key;      /* the call this INVITE/in-dialog request belongs to, or NULL */
     bool media;          /* its SDP goes through the anchor */
@@ -81,9 +75,7 @@ struct pcscf_proxy {
     GHashTable *txs; /* ptx_t* set, owned */
     guint64 seq;
     pcscf_dialogs_t *dialogs;
-    GQueue tq[PX_TQ_COUNT]; /* px_timer_t links, oldest (first due) first */
-    guint tick;             /* the one GLib timer, armed at the earliest due (0: none) */
-    gint64 tick_due_us;
+    rt_timerq_t *tq; /* the transactions' timers, one queue per px_tq_t (proxy_timers.c) */
 };
 
 /* proxy.c */
@@ -104,16 +96,12 @@ void px_cancel_pending(ptx_t *t);
 /* Ends the transaction when every branch is final and nothing waits for media. */
 void px_maybe_finish(ptx_t *t);
 
-/* proxy_timers.c: starts `tm` (not running) in FIFO `q`, due after the FIFO's delay. */
-void px_timer_start(ptx_t *t, px_timer_t *tm, px_tq_t q);
-void px_timer_stop(ptx_t *t, px_timer_t *tm, px_tq_t q);
-static inline bool px_timer_running(const px_timer_t *tm)
-{
-    return tm->due_us != 0;
-}
-/* Stops the GLib timer (proxy being freed; every transaction is gone). */
+/* proxy_timers.c: the queues (one per px_tq_t, each of one fixed delay, see proxy_timers.c);
+ * px_timer_start() starts `tm` in queue `q` unless it runs already. */
+void px_timers_init(pcscf_proxy_t *px);
 void px_timers_free(pcscf_proxy_t *px);
-/* Called by the tick for expired timers (proxy.c). */
+void px_timer_start(ptx_t *t, rt_timer_t *tm, px_tq_t q);
+/* Called for expired timers (proxy.c). */
 void px_on_timer_c(ptx_t *t);
 void px_on_deadline(ptx_t *t);
 

@@ -2,10 +2,9 @@
  * and incoming ones (with their cached replies) live in two tables owned here; each record is
  * freed by out_free()/in_free() only, which also stop its timers.
  *
- * Timers: each kind has a fixed delay (first retransmission, request deadline, Pending period),
- * so each is a FIFO in expiry order, plus one unordered list for requests already in back-off
- * (only when datagrams get lost); one GLib timer, armed at the earliest due time, serves them
- * all. Addresses are kept native (sockaddr_in) and datagrams go through sendto()/recvmmsg():
+ * Timers: the shared timer queues (runtime/timerq.h), one queue per kind; the request deadline
+ * and the Pending period have fixed delays (FIFOs), retransmissions are ordered by due time
+ * (back-off only when datagrams get lost). Addresses are kept native (sockaddr_in) and datagrams go through sendto()/recvmmsg():
  * no GLib timer, GSocketAddress or address string per transaction on the normal path. */
 #define _GNU_SOURCE /* recvmmsg */
 #include "h248/transport.h"
@@ -18,14 +17,10 @@
 #include <sys/socket.h>
 
 #include "runtime/log.h"
+#include "runtime/timerq.h"
 
-/* A timer: link in one of the transport's queues (data: the record). Stopped: due_us == 0. */
-typedef struct {
-    GList link; /* first member: a queue link is the timer */
-    gint64 due_us;
-} tm_t;
-
-enum { Q_RETRY_FIRST, Q_RETRY_BACKOFF, Q_DEADLINE, Q_PENDING, Q_COUNT };
+/* The timer queues, expired in this order at each tick. */
+enum { Q_RETRY, Q_PENDING, Q_DEADLINE, Q_COUNT };
 
 typedef struct {
     h248_tp_t *tp;
@@ -34,8 +29,7 @@ typedef struct {
     struct sockaddr_in peer;
     h248_tp_reply_cb cb;
     void *ud;
-    tm_t retry, deadline;
-    int retry_q; /* Q_RETRY_FIRST or Q_RETRY_BACKOFF while retry runs */
+    rt_timer_t retry, deadline;
     unsigned interval_ms;
 } out_t;
 
@@ -50,7 +44,7 @@ struct h248_tp_req {
     uint32_t tid;
     in_state_t state;
     GString *reply; /* cached reply text */
-    tm_t pending;
+    rt_timer_t pending;
     gint64 expires_us; /* IN_REPLIED: when the cached reply is dropped */
 };
 
@@ -65,9 +59,7 @@ struct h248_tp {
     GHashTable *in;  /* key -> h248_tp_req_t */
     GQueue *expiry;  /* keys of replied requests, oldest first */
     guint sweep_timer;
-    GQueue q[Q_COUNT]; /* tm_t links */
-    guint tick;        /* the one GLib timer for them (0: not armed) */
-    gint64 tick_due_us;
+    rt_timerq_t *timers; /* every record's timers, Q_* queues */
     uint32_t next_tid;
     rt_metrics_t *metrics;
     struct rx_batch *rx; /* receive buffers, see on_readable() */
@@ -100,45 +92,9 @@ static void send_text(h248_tp_t *tp, const struct sockaddr_in *to, const char *t
 
 /* ---- timers ---- */
 
-static gboolean on_tick(gpointer ud);
-
-static gint64 tm_due(GList *l)
+static void ms_timer(h248_tp_t *tp, rt_timer_t *tm, int q, void *record, unsigned ms)
 {
-    return ((tm_t *)(void *)l)->due_us;
-}
-
-/* Arms the GLib timer at the earliest due time, unless it already fires no later. */
-static void arm(h248_tp_t *tp)
-{
-    gint64 earliest = 0;
-    for (int q = 0; q < Q_COUNT; q++) {
-        /* Q_RETRY_BACKOFF is unordered (each entry has its own interval): all of it. */
-        for (GList *l = tp->q[q].head; l; l = q == Q_RETRY_BACKOFF ? l->next : NULL)
-            if (!earliest || tm_due(l) < earliest) earliest = tm_due(l);
-    }
-    if (!earliest) return; /* nothing to wait for; an armed timer just finds nothing */
-    if (tp->tick && tp->tick_due_us <= earliest) return;
-    if (tp->tick) g_source_remove(tp->tick);
-    gint64 wait_us = earliest - g_get_monotonic_time();
-    tp->tick = g_timeout_add(wait_us <= 0 ? 0 : (guint)((wait_us + 999) / 1000), on_tick, tp);
-    tp->tick_due_us = earliest;
-}
-
-static void tm_start(h248_tp_t *tp, tm_t *tm, int q, void *record, unsigned after_ms)
-{
-    if (tm->due_us) g_queue_unlink(&tp->q[q], &tm->link);
-    tm->link.data = record;
-    tm->link.prev = tm->link.next = NULL;
-    tm->due_us = g_get_monotonic_time() + (gint64)after_ms * 1000;
-    g_queue_push_tail_link(&tp->q[q], &tm->link);
-    arm(tp);
-}
-
-static void tm_stop(h248_tp_t *tp, tm_t *tm, int q)
-{
-    if (!tm->due_us) return;
-    g_queue_unlink(&tp->q[q], &tm->link);
-    tm->due_us = 0;
+    rt_timer_start(tp->timers, tm, (unsigned)q, record, (gint64)ms * 1000);
 }
 
 static GString *print_msg(h248_tp_t *tp, const h248_message *m)
@@ -157,25 +113,26 @@ static GString *print_msg(h248_tp_t *tp, const h248_message *m)
 static void out_free(gpointer p)
 {
     out_t *o = p;
-    tm_stop(o->tp, &o->retry, o->retry_q);
-    tm_stop(o->tp, &o->deadline, Q_DEADLINE);
+    rt_timer_stop(o->tp->timers, &o->retry);
+    rt_timer_stop(o->tp->timers, &o->deadline);
     g_string_free(o->text, TRUE);
     g_free(o);
 }
 
-static void on_retry(out_t *o)
+static void on_retry(void *record)
 {
+    out_t *o = record;
     /* Annex D.1.2: retransmit with exponential back-off until a reply or Pending comes. */
     send_text(o->tp, &o->peer, o->text->str, o->text->len);
     count(o->tp, "iq_retransmissions_total", NULL);
     LOGD(RT_SUB_IQ, NULL, "retransmit transaction %u", o->tid);
     o->interval_ms = MIN(o->interval_ms * 2, o->tp->cfg.retry_max_ms);
-    o->retry_q = Q_RETRY_BACKOFF;
-    tm_start(o->tp, &o->retry, Q_RETRY_BACKOFF, o, o->interval_ms);
+    ms_timer(o->tp, &o->retry, Q_RETRY, o, o->interval_ms);
 }
 
-static void on_deadline(out_t *o)
+static void on_deadline(void *record)
 {
+    out_t *o = record;
     h248_tp_t *tp = o->tp;
     LOGW(RT_SUB_IQ, NULL, "transaction %u: no reply in time", o->tid);
     count(tp, "iq_timeouts_total", NULL);
@@ -212,9 +169,8 @@ uint32_t h248_tp_request(h248_tp_t *tp, const char *address, unsigned port, h248
     g_hash_table_insert(tp->out, GUINT_TO_POINTER(tid), o);
     send_text(tp, &o->peer, text->str, text->len);
     count(tp, "iq_messages_total", "direction=\"out\",kind=\"request\"");
-    o->retry_q = Q_RETRY_FIRST;
-    tm_start(tp, &o->retry, Q_RETRY_FIRST, o, o->interval_ms);
-    tm_start(tp, &o->deadline, Q_DEADLINE, o, tp->cfg.request_timeout_ms);
+    ms_timer(tp, &o->retry, Q_RETRY, o, o->interval_ms);
+    ms_timer(tp, &o->deadline, Q_DEADLINE, o, tp->cfg.request_timeout_ms);
     return tid;
 }
 
@@ -255,8 +211,8 @@ static void on_pending(h248_tp_t *tp, const h248_transaction *t)
     out_t *o = g_hash_table_lookup(tp->out, GUINT_TO_POINTER(t->id));
     if (!o) return;
     /* Annex D.1.2: Pending stops retransmission; the wait starts again. */
-    tm_stop(tp, &o->retry, o->retry_q);
-    tm_start(tp, &o->deadline, Q_DEADLINE, o, tp->cfg.request_timeout_ms);
+    rt_timer_stop(tp->timers, &o->retry);
+    ms_timer(tp, &o->deadline, Q_DEADLINE, o, tp->cfg.request_timeout_ms);
 }
 
 /* ---- incoming requests ---- */
@@ -264,7 +220,7 @@ static void on_pending(h248_tp_t *tp, const h248_transaction *t)
 static void in_free(gpointer p)
 {
     h248_tp_req_t *r = p;
-    tm_stop(r->tp, &r->pending, Q_PENDING);
+    rt_timer_stop(r->tp->timers, &r->pending);
     if (r->reply) g_string_free(r->reply, TRUE);
     g_free(r->key);
     g_free(r->peer_text);
@@ -285,49 +241,12 @@ static void send_pending(h248_tp_req_t *r)
     count(tp, "iq_messages_total", "direction=\"out\",kind=\"pending\"");
 }
 
-static void on_pending_timer(h248_tp_req_t *r)
+static void on_pending_timer(void *record)
 {
+    h248_tp_req_t *r = record;
     /* H.248.1 §8.2.3: tell the sender the request is being processed, again every period. */
     send_pending(r);
-    tm_start(r->tp, &r->pending, Q_PENDING, r, r->tp->cfg.pending_after_ms);
-}
-
-static gboolean on_tick(gpointer ud)
-{
-    h248_tp_t *tp = ud;
-    tp->tick = 0;
-    gint64 now = g_get_monotonic_time();
-    GList *l;
-    /* Handlers may free records (and unlink others): always restart from a queue's head. */
-    while ((l = tp->q[Q_RETRY_FIRST].head) && tm_due(l) <= now) {
-        out_t *o = l->data;
-        tm_stop(tp, &o->retry, Q_RETRY_FIRST);
-        on_retry(o);
-    }
-    for (bool again = true; again;) {
-        again = false;
-        for (l = tp->q[Q_RETRY_BACKOFF].head; l; l = l->next) {
-            /* on_retry pushes the entry back at the tail with a later due time */
-            if (tm_due(l) > now) continue;
-            out_t *o = l->data;
-            tm_stop(tp, &o->retry, Q_RETRY_BACKOFF);
-            on_retry(o);
-            again = true;
-            break;
-        }
-    }
-    while ((l = tp->q[Q_PENDING].head) && tm_due(l) <= now) {
-        h248_tp_req_t *r = l->data;
-        tm_stop(tp, &r->pending, Q_PENDING);
-        on_pending_timer(r);
-    }
-    while ((l = tp->q[Q_DEADLINE].head) && tm_due(l) <= now) {
-        out_t *o = l->data;
-        tm_stop(tp, &o->deadline, Q_DEADLINE);
-        on_deadline(o);
-    }
-    arm(tp);
-    return G_SOURCE_REMOVE;
+    ms_timer(r->tp, &r->pending, Q_PENDING, r, r->tp->cfg.pending_after_ms);
 }
 
 /* Every cached reply lives for the same reply_cache_ms, so expiries come in reply order: one
@@ -360,7 +279,7 @@ void h248_tp_reply(h248_tp_t *tp, h248_tp_req_t *r, h248_message *reply)
         s = print_msg(tp, e);
         h248_message_free(e);
     }
-    tm_stop(tp, &r->pending, Q_PENDING);
+    rt_timer_stop(tp->timers, &r->pending);
     r->state = IN_REPLIED;
     r->reply = s;
     send_text(tp, &r->peer, s->str, s->len);
@@ -412,7 +331,7 @@ static void on_request_tr(h248_tp_t *tp, const struct sockaddr_in *from, const c
     r->tid = t->id;
     r->state = IN_PROGRESS;
     g_hash_table_insert(tp->in, r->key, r);
-    tm_start(tp, &r->pending, Q_PENDING, r, tp->cfg.pending_after_ms);
+    ms_timer(tp, &r->pending, Q_PENDING, r, tp->cfg.pending_after_ms);
     tp->on_request(tp, r, m, t, tp->ud);
 }
 
@@ -558,6 +477,9 @@ h248_tp_t *h248_tp_new(const h248_tp_cfg_t *cfg, h248_tp_request_cb on_request, 
     }
     g_socket_set_blocking(sock, FALSE);
     h248_tp_t *tp = g_new0(h248_tp_t, 1);
+    static const rt_timer_fn timer_fns[Q_COUNT] = {
+        [Q_RETRY] = on_retry, [Q_PENDING] = on_pending_timer, [Q_DEADLINE] = on_deadline};
+    tp->timers = rt_timerq_new(Q_COUNT, timer_fns);
     tp->rx = g_new(struct rx_batch, 1);
     tp->cfg = *cfg;
     tp->address = g_strdup(cfg->address);
@@ -633,7 +555,7 @@ void h248_tp_free(h248_tp_t *tp)
     g_source_remove(tp->sweep_timer);
     g_hash_table_destroy(tp->out);
     g_hash_table_destroy(tp->in);
-    if (tp->tick) g_source_remove(tp->tick);
+    rt_timerq_free(tp->timers);
     g_queue_free_full(tp->expiry, g_free);
     g_socket_close(tp->sock, NULL);
     g_object_unref(tp->sock);
