@@ -9,9 +9,12 @@ static gint64 delay_us(const pcscf_proxy_t *px, px_tq_t q)
 {
     gint64 c = (gint64)px->p->set.invite_timeout_s;
     switch (q) {
-    case PX_TQ_TIMER_C: return c * G_USEC_PER_SEC;
-    case PX_TQ_DEADLINE_INVITE: return (c + 64 / 2 + 40) * G_USEC_PER_SEC;
-    default: return (gint64)(64 / 2 + 40) * G_USEC_PER_SEC;
+    case PX_TQ_TIMER_C:
+        return c * G_USEC_PER_SEC;
+    case PX_TQ_DEADLINE_INVITE:
+        return (c + 64 / 2 + 40) * G_USEC_PER_SEC;
+    default:
+        return (gint64)(64 / 2 + 40) * G_USEC_PER_SEC;
     }
 }
 

@@ -4,8 +4,9 @@
  *
  * Timers: the shared timer queues (runtime/timerq.h), one queue per kind; the request deadline
  * and the Pending period have fixed delays (FIFOs), retransmissions are ordered by due time
- * (back-off only when datagrams get lost). Addresses are kept native (sockaddr_in) and datagrams go through sendto()/recvmmsg():
- * no GLib timer, GSocketAddress or address string per transaction on the normal path. */
+ * (back-off only when datagrams get lost). Addresses are kept native (sockaddr_in) and datagrams go
+ * through sendto()/recvmmsg(): no GLib timer, GSocketAddress or address string per transaction on
+ * the normal path. */
 #define _GNU_SOURCE /* recvmmsg */
 #include "h248/transport.h"
 
@@ -81,8 +82,8 @@ static bool native_addr(const char *address, unsigned port, struct sockaddr_in *
 
 static void send_text(h248_tp_t *tp, const struct sockaddr_in *to, const char *text, size_t len)
 {
-    if (sendto(g_socket_get_fd(tp->sock), text, len, 0, (const struct sockaddr *)to,
-               sizeof *to) < 0) {
+    if (sendto(g_socket_get_fd(tp->sock), text, len, 0, (const struct sockaddr *)to, sizeof *to) <
+        0) {
         char ip[INET_ADDRSTRLEN] = "?";
         inet_ntop(AF_INET, &to->sin_addr, ip, sizeof ip);
         LOGW(RT_SUB_IQ, NULL, "send to %s:%u failed: %s", ip, ntohs(to->sin_port),
@@ -305,8 +306,7 @@ unsigned h248_tp_req_port(const h248_tp_req_t *r)
 }
 
 static void on_request_tr(h248_tp_t *tp, const struct sockaddr_in *from, const char *from_ip,
-                          const char *from_text, const h248_message *m,
-                          const h248_transaction *t)
+                          const char *from_text, const h248_message *m, const h248_transaction *t)
 {
     count(tp, "iq_messages_total", "direction=\"in\",kind=\"request\"");
     gchar *key = g_strdup_printf("%s/%u", from_text, t->id);
@@ -353,8 +353,8 @@ static void on_parse_error(h248_tp_t *tp, const struct sockaddr_in *from, const 
                            const h248_parse_error *pe)
 {
     count(tp, "iq_parse_errors_total", NULL);
-    LOGW(RT_SUB_IQ, NULL, "malformed message from %s at line %u col %u: %s (error %u)",
-         from_text, pe->line, pe->column, pe->text, pe->code);
+    LOGW(RT_SUB_IQ, NULL, "malformed message from %s at line %u col %u: %s (error %u)", from_text,
+         pe->line, pe->column, pe->text, pe->code);
     h248_message *e;
     unsigned version = pe->version >= 1 && pe->version <= 3 ? pe->version : tp->cfg.version;
     if (pe->has_tid && pe->trans_kind == H248_TR_REQUEST)
@@ -428,16 +428,24 @@ static void on_datagram(h248_tp_t *tp, char *buf, size_t len, const struct socka
     if (!m) {
         on_parse_error(tp, from, from_text, &pe);
     } else if (m->error) {
-        LOGW(RT_SUB_IQ, NULL, "message-level error %u from %s: %s", m->error->code,
-             from_text, m->error->text ? m->error->text : "");
+        LOGW(RT_SUB_IQ, NULL, "message-level error %u from %s: %s", m->error->code, from_text,
+             m->error->text ? m->error->text : "");
     } else {
         for (guint i = 0; i < m->transactions->len; i++) {
             const h248_transaction *t = m->transactions->pdata[i];
             switch (t->kind) {
-            case H248_TR_REQUEST: on_request_tr(tp, from, ip, from_text, m, t); break;
-            case H248_TR_REPLY: on_reply(tp, from, m, t); break;
-            case H248_TR_PENDING: on_pending(tp, t); break;
-            case H248_TR_RESPONSE_ACK: on_response_ack(tp, from_text, t); break;
+            case H248_TR_REQUEST:
+                on_request_tr(tp, from, ip, from_text, m, t);
+                break;
+            case H248_TR_REPLY:
+                on_reply(tp, from, m, t);
+                break;
+            case H248_TR_PENDING:
+                on_pending(tp, t);
+                break;
+            case H248_TR_RESPONSE_ACK:
+                on_response_ack(tp, from_text, t);
+                break;
             }
         }
     }
@@ -461,8 +469,8 @@ h248_tp_t *h248_tp_new(const h248_tp_cfg_t *cfg, h248_tp_request_cb on_request, 
                     cfg->address);
         return NULL;
     }
-    GSocket *sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                 G_SOCKET_PROTOCOL_UDP, err);
+    GSocket *sock =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, err);
     if (!sock) {
         g_object_unref(ia);
         return NULL;

@@ -3,7 +3,7 @@
 
 struct rt_timerq {
     unsigned nq;
-    GQueue *q;          /* rt_timer_t links, earliest first */
+    GQueue *q; /* rt_timer_t links, earliest first */
     rt_timer_fn *fns;
     guint tick;         /* the GLib timeout (0: not armed) */
     gint64 tick_due_us; /* when it fires */
@@ -79,7 +79,8 @@ void rt_timer_start(rt_timerq_t *tq, rt_timer_t *tm, unsigned q, void *record, g
     tm->q = q;
     /* From the tail: a queue of one delay is a FIFO, so the new timer goes last at once. */
     GList *after = tq->q[q].tail;
-    while (after && due_of(after) > tm->due_us) after = after->prev;
+    while (after && due_of(after) > tm->due_us)
+        after = after->prev;
     g_queue_insert_after_link(&tq->q[q], after, &tm->link); /* NULL: at the head */
     arm(tq);
 }

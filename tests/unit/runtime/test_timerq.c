@@ -71,7 +71,7 @@ TEST(stop_and_restart)
     rt_timer_start(tq, &a.tm, 0, &a, 5000);
     rt_timer_start(tq, &b.tm, 0, &b, 5000);
     rt_timer_stop(tq, &a.tm);
-    rt_timer_stop(tq, &a.tm); /* stopping a stopped timer does nothing */
+    rt_timer_stop(tq, &a.tm);                /* stopping a stopped timer does nothing */
     rt_timer_start(tq, &b.tm, 0, &b, 60000); /* restart: later */
     run_ms(30);
     CHECK_INT(nfired, 0);
