@@ -284,9 +284,8 @@ static bool cmd_add(act_t *a, const h248_command *cmd, iq_err *e)
      * each SDP parsed once (the Remote is handed on to apply()). */
     sdpx_info remote, tmpl;
     bool have_remote;
-    unsigned code =
-        iq_sdp_add_prepare(d.local, d.remote, d.realm, c->access_realm, c->core_realm, &kind,
-                           &tmpl, &remote, &have_remote, reason, sizeof reason);
+    unsigned code = iq_sdp_add_prepare(d.local, d.remote, d.realm, c->access_realm, c->core_realm,
+                                       &kind, &tmpl, &remote, &have_remote, reason, sizeof reason);
     if (code) {
         iq_desc_clear(&d);
         return iq_err_set(e, code, "%s", reason);
@@ -318,8 +317,8 @@ static bool cmd_add(act_t *a, const h248_command *cmd, iq_err *e)
         return iq_err_set(e, code, "%s", r);
     }
     const char *local = NULL;
-    bool ok = apply(c, t, &d, true, have_remote ? &remote : NULL, &local, e) &&
-              join_pair(c, ctx, e);
+    bool ok =
+        apply(c, t, &d, true, have_remote ? &remote : NULL, &local, e) && join_pair(c, ctx, e);
     iq_desc_clear(&d);
     if (!ok) {
         iq_term_free(c->tb, t, NULL);
@@ -416,17 +415,25 @@ static bool cmd_subtract(act_t *a, const h248_command *cmd, iq_err *e)
     bool ok = resolve(c, act_ctx(a), cmd->term_id, terms, e);
     /* H.248.1 §7.2.3: statistics are returned unless the Audit descriptor is empty. */
     bool stats = !(cmd->has_audit && cmd->audit == 0);
-    for (guint i = 0; ok && i < terms->len; i++) {
+    unsigned n = ok ? terms->len : 0;
+    char(*names)[IQ_TERM_NAME_MAX] = g_malloc((n ? n : 1) * sizeof *names);
+    uint64_t *durs = g_new(uint64_t, n ? n : 1);
+    iq_stats *st = g_new(iq_stats, n ? n : 1);
+    for (unsigned i = 0; i < n; i++) {
         iq_term *t = terms->pdata[i];
-        char name[IQ_TERM_NAME_MAX];
-        g_strlcpy(name, t->name, sizeof name);
-        uint64_t dur = age_ms(t);
-        iq_stats st;
+        g_strlcpy(names[i], t->name, sizeof names[i]);
+        durs[i] = age_ms(t);
         LOGI(RT_SUB_IQ, t->ctx->cid, "context %u: subtracted %s", t->ctx->id, t->name);
-        iq_term_free(c->tb, t, &st);
-        h248_command *r = h248_action_add_command(a->ra, H248_CMD_SUBTRACT, name);
-        if (stats) iq_desc_add_stats(r, &st, dur);
     }
+    /* all at once: one wait for the media worker per Subtract, not one per termination */
+    if (n) iq_terms_free(c->tb, (iq_term *const *)terms->pdata, n, st);
+    for (unsigned i = 0; i < n; i++) {
+        h248_command *r = h248_action_add_command(a->ra, H248_CMD_SUBTRACT, names[i]);
+        if (stats) iq_desc_add_stats(r, &st[i], durs[i]);
+    }
+    g_free(names);
+    g_free(durs);
+    g_free(st);
     g_ptr_array_unref(terms);
     if (ok) drop_if_empty(a);
     return ok;
@@ -655,11 +662,14 @@ h248_message *iq_cmd_execute(iq_cmd *c, const h248_transaction *t, unsigned vers
 {
     h248_message *m = h248_message_new(version, mid);
     h248_transaction *rt = h248_message_add_transaction(m, H248_TR_REPLY, t->id);
+    const iq_media *md = iq_table_media(c->tb);
+    if (md->ops && md->ops->begin) md->ops->begin(md->be);
     for (guint i = 0; i < t->actions->len; i++) {
         const h248_action *a = t->actions->pdata[i];
         bool go_on = a->ctx.kind == H248_CTX_ALL ? exec_all(c, a, rt) : exec_action(c, a, rt);
         if (!go_on) break;
     }
+    if (md->ops && md->ops->end) md->ops->end(md->be);
     if (!rt->error && rt->actions->len == 0)
         rt->error = h248_error_new(403, "Syntax error in transaction request: no action");
     return m;

@@ -256,20 +256,9 @@ void iq_armed_event_free(gpointer p)
     g_free(e);
 }
 
-void iq_term_free(iq_table *tb, iq_term *t, iq_stats *final)
+static void term_forget(iq_table *tb, iq_term *t)
 {
     iq_context *c = t->ctx;
-    if (final) iq_stats_unknown(final);
-    iq_term_set_heartbeat(t, 0);
-    if (tb->media.ops && t->media) {
-        /* Unjoin first so the media plane never relays toward a released termination. */
-        for (unsigned i = 0; i < c->n_terms; i++)
-            if (c->terms[i] != t && c->terms[i]->media && tb->media.ops->join) {
-                const char *r;
-                tb->media.ops->join(tb->media.be, c->media, c->terms[i]->media, NULL, &r);
-            }
-        tb->media.ops->term_free(tb->media.be, t->media, final);
-    }
     for (unsigned i = 0; i < c->n_terms; i++) {
         if (c->terms[i] != t) continue;
         memmove(&c->terms[i], &c->terms[i + 1], (c->n_terms - i - 1) * sizeof c->terms[0]);
@@ -285,7 +274,56 @@ void iq_term_free(iq_table *tb, iq_term *t, iq_stats *final)
     g_free(t->realm);
     if (t->events) g_ptr_array_unref(t->events);
     g_free(t);
+}
+
+static bool in_set(iq_term *const *ts, unsigned n, const iq_term *t)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (ts[i] == t) return true;
+    return false;
+}
+
+void iq_terms_free(iq_table *tb, iq_term *const *ts, unsigned n, iq_stats *final)
+{
+    const iq_media_ops *ops = tb->media.ops;
+    void **media = g_new0(void *, n ? n : 1);
+    unsigned nm = 0;
+    for (unsigned i = 0; i < n; i++) {
+        iq_term *t = ts[i];
+        iq_context *c = t->ctx;
+        if (final) iq_stats_unknown(&final[i]);
+        iq_term_set_heartbeat(t, 0);
+        if (!ops || !t->media) continue;
+        media[nm++] = t->media;
+        /* Unjoin first so the media plane never relays toward a released termination. */
+        for (unsigned k = 0; k < c->n_terms && ops->join; k++)
+            if (!in_set(ts, n, c->terms[k]) && c->terms[k]->media) {
+                const char *r;
+                ops->join(tb->media.be, c->media, c->terms[k]->media, NULL, &r);
+            }
+    }
+    if (ops && nm) {
+        iq_stats *st = g_new0(iq_stats, nm);
+        if (ops->terms_free)
+            ops->terms_free(tb->media.be, (void *const *)media, nm, st);
+        else
+            for (unsigned i = 0; i < nm; i++)
+                ops->term_free(tb->media.be, media[i], &st[i]);
+        for (unsigned i = 0, k = 0; final && i < n; i++)
+            if (ts[i]->media) final[i] = st[k++];
+        g_free(st);
+    }
+    g_free(media);
+    for (unsigned i = 0; i < n; i++)
+        term_forget(tb, ts[i]);
     update_gauges(tb);
+}
+
+void iq_term_free(iq_table *tb, iq_term *t, iq_stats *final)
+{
+    iq_stats st;
+    iq_terms_free(tb, &t, 1, &st);
+    if (final) *final = st;
 }
 
 void iq_term_set_events(iq_term *t, uint32_t rid, GPtrArray *events)

@@ -91,6 +91,9 @@ iq_term *iq_term_find(const iq_table *tb, const char *name);
 /* Removes the termination from its context and the table, stops its timers and releases its
  * transport; `final` (may be NULL) gets the last statistics. Does not free the context. */
 void iq_term_free(iq_table *tb, iq_term *t, iq_stats *final);
+/* The same for n terminations at once (final[i] for ts[i]; final may be NULL): the backend
+ * may release them together (one wait for the media worker instead of n). */
+void iq_terms_free(iq_table *tb, iq_term *const *ts, unsigned n, iq_stats *final);
 unsigned iq_term_count(const iq_table *tb, iq_term_kind kind);
 const char *iq_term_kind_name(iq_term_kind k); /* "w3", "rtp" */
 

@@ -233,8 +233,45 @@ static void e_term_free(void *be, void *term, iq_stats *final)
     g_free(et);
 }
 
-static const iq_media_ops engine_ops = {e_ctx_new,   e_ctx_free, e_term_new, e_fingerprint,
-                                        e_configure, e_join,     e_stats,    e_term_free};
+static void e_terms_free(void *be, void *const *terms, unsigned n, iq_stats *final)
+{
+    iq_engine *e = be;
+    agw_term_t **ts = g_new0(agw_term_t *, n ? n : 1);
+    agw_term_stats_t *s = g_new0(agw_term_stats_t, n ? n : 1);
+    for (unsigned i = 0; i < n; i++) {
+        ts[i] = ((eng_term *)terms[i])->t;
+        g_hash_table_remove(e->terms, ts[i]);
+    }
+    agw_terms_subtract(ts, n, s);
+    for (unsigned i = 0; i < n; i++) {
+        if (final) stats_of(&s[i], &final[i]);
+        g_free(terms[i]);
+    }
+    g_free(ts);
+    g_free(s);
+}
+
+static void e_begin(void *be)
+{
+    agw_media_defer(((iq_engine *)be)->m);
+}
+
+static void e_end(void *be)
+{
+    agw_media_flush(((iq_engine *)be)->m);
+}
+
+static const iq_media_ops engine_ops = {.ctx_new = e_ctx_new,
+                                        .ctx_free = e_ctx_free,
+                                        .term_new = e_term_new,
+                                        .fingerprint = e_fingerprint,
+                                        .term_configure = e_configure,
+                                        .join = e_join,
+                                        .term_stats = e_stats,
+                                        .term_free = e_term_free,
+                                        .terms_free = e_terms_free,
+                                        .begin = e_begin,
+                                        .end = e_end};
 
 /* ---- events ---- */
 
@@ -265,6 +302,11 @@ static void on_event(agw_media_t *m, const agw_event_t *ev, void *ud)
     case AGW_EV_NO_MEDIA:
         snprintf(detail, sizeof detail, "no media for %u ms", ev->idle_ms);
         if (e->fn) e->fn(et->ud, IQ_EV_NO_MEDIA, detail, e->ud);
+        return;
+    case AGW_EV_IO_FAILED:
+        /* the termination will never receive media: say so now, as no media */
+        LOGE(RT_SUB_RTP, cid, "%s", ev->reason);
+        if (e->fn) e->fn(et->ud, IQ_EV_NO_MEDIA, ev->reason, e->ud);
         return;
     }
 }

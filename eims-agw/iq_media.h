@@ -111,6 +111,13 @@ typedef struct {
     /* Releases the transport; `final` (may be NULL) gets the last statistics. No event for this
      * termination is reported afterwards. */
     void (*term_free)(void *be, void *term, iq_stats *final);
+    /* Optional (NULL: term_free for each): the same for n terminations at once, final[i] for
+     * terms[i] (final may be NULL). */
+    void (*terms_free)(void *be, void *const *terms, unsigned n, iq_stats *final);
+    /* Optional: bracket the commands of one transaction, so the backend may batch their
+     * effects (the engine wakes each media worker once). */
+    void (*begin)(void *be);
+    void (*end)(void *be);
 } iq_media_ops;
 
 typedef void (*iq_media_event_fn)(void *term_ud, iq_media_event ev, const char *detail, void *ud);

@@ -80,6 +80,8 @@ const char *agw_event_name(agw_event_type_t t)
         return "consent_lost";
     case AGW_EV_NO_MEDIA:
         return "no_media";
+    case AGW_EV_IO_FAILED:
+        return "io_failed";
     }
     return "?";
 }
@@ -524,13 +526,18 @@ void agw_ctx_free(agw_ctx_t *c)
 
 typedef struct {
     agw_term_t *t;
-    const agw_w3_remote_int_t *w3;
-    const agw_rtp_remote_int_t *rtp;
-    agw_mode_t mode;
-    bool set_mode;
     agw_term_stats_t *stats;
-    bool ok;
 } cmd_arg;
+
+/* What Add and Modify hand to the worker (agw_worker_post(): copied, nobody waits). */
+typedef struct {
+    agw_term_t *t;
+    agw_term_t *other; /* Add: the context's other termination, as the main thread saw it */
+    bool has_w3, has_rtp, set_mode;
+    agw_mode_t mode;
+    agw_w3_remote_int_t w3;
+    agw_rtp_remote_int_t rtp;
+} post_arg;
 
 static void fill_stats(const agw_term_t *t, agw_term_stats_t *out)
 {
@@ -542,26 +549,30 @@ static void fill_stats(const agw_term_t *t, agw_term_stats_t *out)
 
 static void do_add(agw_worker_t *w, void *arg)
 {
-    cmd_arg *a = arg;
+    post_arg *a = arg;
     agw_term_t *t = a->t;
-    a->ok = agw_worker_watch(w, t);
-    if (!a->ok) return;
-    agw_ctx_t *c = t->ctx;
-    agw_term_t *other = c->terms[0] == t ? c->terms[1] : c->terms[0];
-    if (other) {
-        t->peer = other;
-        other->peer = t;
+    if (!agw_worker_watch(w, t)) {
+        /* the socket cannot be watched (epoll or io_uring out of resources): the termination
+         * stays without media, and the MGC hears it at once rather than after no_media */
+        char why[96];
+        snprintf(why, sizeof why, "cannot receive on port %u: %s", t->port, g_strerror(errno));
+        agw_worker_event(w, t, AGW_EV_IO_FAILED, why, NULL, NULL, 0);
+        return;
+    }
+    if (a->other) {
+        t->peer = a->other;
+        a->other->peer = t;
     }
     agw_term_rebuild_maps(t);
-    if (t->kind == AGW_TERM_W3 && a->w3) agw_w3_apply_remote(w, t, a->w3);
-    if (t->kind == AGW_TERM_RTP && a->rtp) agw_rtp_apply_remote(w, t, a->rtp);
+    if (a->has_w3) agw_w3_apply_remote(w, t, &a->w3);
+    if (a->has_rtp) agw_rtp_apply_remote(w, t, &a->rtp);
 }
 
 static void do_modify(agw_worker_t *w, void *arg)
 {
-    cmd_arg *a = arg;
-    if (a->w3) agw_w3_apply_remote(w, a->t, a->w3);
-    if (a->rtp) agw_rtp_apply_remote(w, a->t, a->rtp);
+    post_arg *a = arg;
+    if (a->has_w3) agw_w3_apply_remote(w, a->t, &a->w3);
+    if (a->has_rtp) agw_rtp_apply_remote(w, a->t, &a->rtp);
     if (a->set_mode) a->t->mode = a->mode;
 }
 
@@ -641,18 +652,16 @@ static void term_destroy(agw_term_t *t)
     g_free(t);
 }
 
-static bool term_hand_over(agw_ctx_t *c, agw_term_t *t, cmd_arg *a, GError **err)
+/* The worker starts receiving on the termination's sockets and links it to the context's other
+ * termination; the main thread does not wait for it (a failure comes back as AGW_EV_IO_FAILED). */
+static void term_hand_over(agw_ctx_t *c, agw_term_t *t, post_arg *a)
 {
     unsigned slot = c->terms[0] ? 1 : 0;
+    a->t = t;
+    a->other = c->terms[slot ^ 1];
     c->terms[slot] = t;
-    agw_worker_call(c->worker, do_add, a);
-    if (!a->ok) {
-        c->terms[slot] = NULL;
-        g_set_error(err, AGW_ERROR, AGW_ERR_SYSTEM, "epoll: %s", g_strerror(errno));
-        return false;
-    }
+    agw_worker_post(c->worker, do_add, a, sizeof *a);
     c->m->nterms[t->kind]++;
-    return true;
 }
 
 static bool ice_chars(const char *s, size_t min, size_t max)
@@ -664,8 +673,8 @@ static bool ice_chars(const char *s, size_t min, size_t max)
     return true;
 }
 
-static bool w3_remote_parse(const agw_media_t *m, const agw_w3_remote_t *r,
-                            agw_w3_remote_int_t *o, GError **err)
+static bool w3_remote_parse(const agw_media_t *m, const agw_w3_remote_t *r, agw_w3_remote_int_t *o,
+                            GError **err)
 {
     memset(o, 0, sizeof *o);
     o->ice = r->ice_ufrag && *r->ice_ufrag;
@@ -736,11 +745,9 @@ agw_term_t *agw_w3_add(agw_ctx_t *c, const agw_w3_remote_t *remote, agw_w3_local
         s->local_setup = AGW_SETUP_ACTIVE;
     else
         s->local_setup = AGW_SETUP_PASSIVE;
-    cmd_arg a = {.t = t, .w3 = remote ? &ri : NULL};
-    if (!term_hand_over(c, t, &a, err)) {
-        term_destroy(t);
-        return NULL;
-    }
+    post_arg a = {.has_w3 = remote != NULL};
+    if (remote) a.w3 = ri;
+    term_hand_over(c, t, &a);
     if (local) {
         memset(local, 0, sizeof *local);
         g_strlcpy(local->ice_ufrag, s->ufrag, sizeof local->ice_ufrag);
@@ -760,13 +767,13 @@ agw_term_t *agw_w3_add(agw_ctx_t *c, const agw_w3_remote_t *remote, agw_w3_local
 
 /* One hop to the worker for the remote parameters and the mode together; none when neither
  * changes (the hop is the costliest part of a command: futex, eventfd, the worker's wake-up). */
-static void term_update(agw_term_t *t, cmd_arg *a, agw_mode_t mode)
+static void term_update(agw_term_t *t, post_arg *a, agw_mode_t mode)
 {
     a->t = t;
     a->mode = mode;
     a->set_mode = mode != t->main_mode;
-    if (!a->w3 && !a->rtp && !a->set_mode) return;
-    agw_worker_call(t->worker, do_modify, a);
+    if (!a->has_w3 && !a->has_rtp && !a->set_mode) return;
+    agw_worker_post(t->worker, do_modify, a, sizeof *a);
     t->main_mode = mode;
 }
 
@@ -784,7 +791,7 @@ bool agw_w3_configure(agw_term_t *t, const agw_w3_remote_t *remote, agw_mode_t m
     agw_w3_remote_int_t ri;
     if (remote && !w3_remote_parse(t->ctx->m, remote, &ri, err)) return false;
     if (!remote) {
-        cmd_arg a = {.t = t};
+        post_arg a = {.t = t};
         term_update(t, &a, mode);
         return true;
     }
@@ -797,7 +804,7 @@ bool agw_w3_configure(agw_term_t *t, const agw_w3_remote_t *remote, agw_mode_t m
                     agw_setup_name(ri.setup), agw_setup_name(mine));
         return false;
     }
-    cmd_arg a = {.t = t, .w3 = &ri};
+    post_arg a = {.t = t, .has_w3 = true, .w3 = ri};
     term_update(t, &a, mode);
     return true;
 }
@@ -827,11 +834,9 @@ agw_term_t *agw_rtp_add(agw_ctx_t *c, const agw_rtp_remote_t *remote, agw_rtp_lo
     if (remote && !rtp_remote_parse(remote, &ri, err)) return NULL;
     agw_term_t *t = term_new(c, AGW_TERM_RTP, err);
     if (!t) return NULL;
-    cmd_arg a = {.t = t, .rtp = remote ? &ri : NULL};
-    if (!term_hand_over(c, t, &a, err)) {
-        term_destroy(t);
-        return NULL;
-    }
+    post_arg a = {.has_rtp = remote != NULL};
+    if (remote) a.rtp = ri;
+    term_hand_over(c, t, &a);
     if (local) {
         memset(local, 0, sizeof *local);
         g_strlcpy(local->address, c->m->rtp_address, sizeof local->address);
@@ -848,8 +853,7 @@ bool agw_rtp_modify(agw_term_t *t, const agw_rtp_remote_t *remote, GError **err)
     return agw_rtp_configure(t, remote, t->main_mode, err);
 }
 
-bool agw_rtp_configure(agw_term_t *t, const agw_rtp_remote_t *remote, agw_mode_t mode,
-                       GError **err)
+bool agw_rtp_configure(agw_term_t *t, const agw_rtp_remote_t *remote, agw_mode_t mode, GError **err)
 {
     if (t->kind != AGW_TERM_RTP) {
         g_set_error(err, AGW_ERROR, AGW_ERR_INVAL, "termination %u is not RTP", t->id);
@@ -857,14 +861,15 @@ bool agw_rtp_configure(agw_term_t *t, const agw_rtp_remote_t *remote, agw_mode_t
     }
     agw_rtp_remote_int_t ri;
     if (remote && !rtp_remote_parse(remote, &ri, err)) return false;
-    cmd_arg a = {.t = t, .rtp = remote ? &ri : NULL};
+    post_arg a = {.t = t, .has_rtp = remote != NULL};
+    if (remote) a.rtp = ri;
     term_update(t, &a, mode);
     return true;
 }
 
 void agw_term_set_mode(agw_term_t *t, agw_mode_t mode)
 {
-    cmd_arg a = {.t = t};
+    post_arg a = {.t = t};
     term_update(t, &a, mode);
 }
 
@@ -887,21 +892,71 @@ void agw_term_stats(agw_term_t *t, agw_term_stats_t *out)
     agw_worker_call(t->worker, do_stats, &a);
 }
 
+typedef struct {
+    agw_term_t *const *ts;
+    unsigned n;
+    agw_term_stats_t *stats;
+} subtract_arg;
+
+static void do_subtract_many(agw_worker_t *w, void *arg)
+{
+    subtract_arg *a = arg;
+    for (unsigned i = 0; i < a->n; i++) {
+        cmd_arg one = {.t = a->ts[i], .stats = &a->stats[i]};
+        do_subtract(w, &one);
+    }
+}
+
+/* The terminations' last statistics, then their release; one hop per run of terminations on
+ * the same worker (a context's two terminations share one). */
+void agw_terms_subtract(agw_term_t *const *ts, unsigned n, agw_term_stats_t *out)
+{
+    agw_term_stats_t one, *st = n > 1 ? g_new0(agw_term_stats_t, n) : &one;
+    for (unsigned i = 0; i < n;) {
+        unsigned j = i + 1;
+        while (j < n && ts[j]->worker == ts[i]->worker)
+            j++;
+        subtract_arg a = {ts + i, j - i, st + i};
+        agw_worker_call(ts[i]->worker, do_subtract_many, &a);
+        i = j;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        agw_term_t *t = ts[i];
+        agw_ctx_t *c = t->ctx;
+        if (out) out[i] = st[i];
+        for (unsigned k = 0; k < 2; k++)
+            if (c->terms[k] == t) c->terms[k] = NULL;
+        c->m->nterms[t->kind]--;
+        LOGI(t->kind == AGW_TERM_W3 ? RT_SUB_ICE : RT_SUB_RTP, c->cid,
+             "context %u: termination %u subtracted: rx %llu pkts lost %lld, tx %llu pkts, "
+             "dropped %llu, srtp failures %llu",
+             c->id, t->id, (unsigned long long)st[i].rx.packets, (long long)st[i].rx.lost,
+             (unsigned long long)st[i].tx.packets, (unsigned long long)st[i].dropped,
+             (unsigned long long)st[i].srtp_failures);
+        term_destroy(t);
+    }
+    if (st != &one) g_free(st);
+}
+
 void agw_term_subtract(agw_term_t *t, agw_term_stats_t *out)
 {
-    agw_ctx_t *c = t->ctx;
-    agw_term_stats_t st;
-    cmd_arg a = {.t = t, .stats = &st};
-    agw_worker_call(t->worker, do_subtract, &a);
-    if (out) *out = st;
-    for (unsigned i = 0; i < 2; i++)
-        if (c->terms[i] == t) c->terms[i] = NULL;
-    c->m->nterms[t->kind]--;
-    LOGI(t->kind == AGW_TERM_W3 ? RT_SUB_ICE : RT_SUB_RTP, c->cid,
-         "context %u: termination %u subtracted: rx %llu pkts lost %lld, tx %llu pkts, "
-         "dropped %llu, srtp failures %llu",
-         c->id, t->id, (unsigned long long)st.rx.packets, (long long)st.rx.lost,
-         (unsigned long long)st.tx.packets, (unsigned long long)st.dropped,
-         (unsigned long long)st.srtp_failures);
-    term_destroy(t);
+    agw_terms_subtract(&t, 1, out);
+}
+
+void agw_media_defer(agw_media_t *m)
+{
+    for (unsigned i = 0; i < m->nworkers; i++)
+        agw_worker_defer(m->workers[i]);
+}
+
+void agw_media_flush(agw_media_t *m)
+{
+    for (unsigned i = 0; i < m->nworkers; i++)
+        agw_worker_flush(m->workers[i], false);
+}
+
+void agw_media_sync(agw_media_t *m)
+{
+    for (unsigned i = 0; i < m->nworkers; i++)
+        agw_worker_flush(m->workers[i], true);
 }

@@ -54,6 +54,7 @@ typedef enum {
     AGW_EV_DTLS_CLOSED,    /* close_notify from the peer */
     AGW_EV_CONSENT_LOST,   /* no authenticated check for consent_timeout (RFC 7675) */
     AGW_EV_NO_MEDIA,       /* no RTP/RTCP received for no_media_timeout */
+    AGW_EV_IO_FAILED,      /* the worker could not watch a new termination's socket: `reason` */
 } agw_event_type_t;
 const char *agw_event_name(agw_event_type_t t);
 
@@ -197,8 +198,7 @@ bool agw_rtp_modify(agw_term_t *t, const agw_rtp_remote_t *remote, GError **err)
 
 /* The remote parameters (NULL: unchanged) and the stream mode in one step: a single hop to the
  * media worker, none when nothing changes. A new termination starts sendrecv. */
-bool agw_w3_configure(agw_term_t *t, const agw_w3_remote_t *remote, agw_mode_t mode,
-                      GError **err);
+bool agw_w3_configure(agw_term_t *t, const agw_w3_remote_t *remote, agw_mode_t mode, GError **err);
 bool agw_rtp_configure(agw_term_t *t, const agw_rtp_remote_t *remote, agw_mode_t mode,
                        GError **err);
 /* A no-op when the mode is the one last set. */
@@ -211,5 +211,19 @@ void agw_term_stats(agw_term_t *t, agw_term_stats_t *out);
 /* Removes the termination from its context and frees it; `out` (may be NULL) gets its final
  * statistics. */
 void agw_term_subtract(agw_term_t *t, agw_term_stats_t *out);
+/* The same for n terminations, with one wait per media worker involved (out[i] for ts[i]). */
+void agw_terms_subtract(agw_term_t *const *ts, unsigned n, agw_term_stats_t *out);
+
+/* Adds and Modifies are handed to the media workers without waiting: a worker runs its commands
+ * in the order they were queued, and at the point of its event stream where it was woken for
+ * them, before the datagrams that arrived after (uring.c, worker.c). So every packet sent after
+ * agw_media_flush() returned is handled with the new parameters, which is what an H.248 reply
+ * promises; an Add's sockets are armed by the command itself. Between defer and flush, posts do
+ * not wake the workers: the Iq layer brackets an H.248 transaction with them, one wake-up per
+ * worker for the whole transaction. A command that waits (statistics, Subtract) wakes its
+ * worker at once. agw_media_sync() waits until every worker has run what was posted (tests). */
+void agw_media_defer(agw_media_t *m);
+void agw_media_flush(agw_media_t *m);
+void agw_media_sync(agw_media_t *m);
 
 #endif

@@ -173,6 +173,7 @@ struct agw_term {
     int64_t created;
     int64_t last_media;
     bool no_media_reported;
+    bool watched;    /* worker: agw_worker_watch() succeeded */
     agw_link_t link; /* in the worker's list of terminations */
     union {
         agw_w3_t w3;
@@ -211,8 +212,19 @@ void agw_worker_free(agw_worker_t *w);
 typedef void (*agw_worker_fn)(agw_worker_t *w, void *arg);
 /* Runs fn(w, arg) on the worker thread and waits for it. */
 void agw_worker_call(agw_worker_t *w, agw_worker_fn fn, void *arg);
-/* How many agw_worker_call() hops other threads made (tests, profiling). */
+/* Queues fn(w, copy of arg[0..len)) for the worker thread and returns at once. Commands run in
+ * the order they were queued, synchronous or not, so a later agw_worker_call() sees the effect
+ * of every earlier post. Used for what the main thread needs no answer to (Add, Modify): the
+ * caller does not sleep on the worker's wake-up. */
+void agw_worker_post(agw_worker_t *w, agw_worker_fn fn, const void *arg, size_t len);
+/* Between defer and flush, posts queue without waking the worker (one wake-up for all the
+ * commands of an H.248 transaction); agw_worker_call() still wakes it. With `wait`, flush
+ * returns once the worker has run every command posted so far. Main thread only. */
+void agw_worker_defer(agw_worker_t *w);
+void agw_worker_flush(agw_worker_t *w, bool wait);
+/* How many hops (call + post) other threads made, and how many of them waited (tests). */
 unsigned long agw_worker_calls(const agw_worker_t *w);
+unsigned long agw_worker_waits(const agw_worker_t *w);
 const agw_counters_t *agw_worker_counters(const agw_worker_t *w);
 int64_t agw_worker_now(const agw_worker_t *w);
 bool agw_worker_watch(agw_worker_t *w, agw_term_t *t); /* epoll add + term list */

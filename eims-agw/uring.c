@@ -298,11 +298,10 @@ static void rearm_all(agw_uring_t *u)
 }
 
 unsigned agw_uring_run(agw_uring_t *u, unsigned wait_nr, int timeout_ms, agw_uring_rx_fn rx,
-                       void *ud, unsigned *send_failed, bool *evfd_ready)
+                       void (*evfd)(void *ud), void *ud, unsigned *send_failed)
 {
     unsigned received = 0;
     *send_failed = 0;
-    *evfd_ready = false;
     bufs_publish(u);
     rearm_all(u);
     if (!u->evfd_armed) arm_evfd(u);
@@ -328,8 +327,10 @@ unsigned agw_uring_run(agw_uring_t *u, unsigned wait_nr, int timeout_ms, agw_uri
             break;
         }
         case UR_TAG_EVFD:
-            *evfd_ready = true;
             if (!(cqe->flags & IORING_CQE_F_MORE)) u->evfd_armed = false;
+            /* A command may unwatch a socket: its later completions in this loop find e->ep
+             * NULL (on_recv); the cancellation's completions are appended and seen here too. */
+            evfd(ud);
             break;
         default:
             break;

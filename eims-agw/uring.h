@@ -37,10 +37,12 @@ void agw_uring_unwatch(agw_uring_t *u, agw_ep_t *ep);
 bool agw_uring_send(agw_uring_t *u, int fd, uint8_t *buf, size_t len, const agw_addr_t *to);
 
 /* Submits what is queued and waits until `wait_nr` completions are ready or timeout_ms passed
- * (-1: forever), then dispatches every completion: rx() per datagram. Returns the number of
- * datagrams dispatched; *send_failed: failed sends; *evfd_ready: the eventfd became readable. */
+ * (-1: forever), then dispatches every completion in the order they completed: rx() per
+ * datagram, evfd() when the eventfd became readable (so commands posted before a datagram was
+ * sent are run before it is handled). Returns the number of datagrams dispatched;
+ * *send_failed: failed sends. */
 unsigned agw_uring_run(agw_uring_t *u, unsigned wait_nr, int timeout_ms, agw_uring_rx_fn rx,
-                       void *ud, unsigned *send_failed, bool *evfd_ready);
+                       void (*evfd)(void *ud), void *ud, unsigned *send_failed);
 /* Submits what is queued (before a command may close a socket a queued send uses). */
 void agw_uring_submit(agw_uring_t *u);
 

@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <linux/futex.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime/log.h"
@@ -33,7 +35,9 @@ const char *const agw_dir_names[AGW_DIRS] = {"w3_to_w3", "w3_to_rtp", "rtp_to_w3
 typedef struct {
     agw_worker_fn fn;
     void *arg;
-    bool done;
+    uint32_t done; /* futex word: 1 once run (agw_worker_call() sleeps on it) */
+    bool posted;   /* agw_worker_post(): nobody waits; the worker frees the command and its copy */
+    max_align_t copy[];
 } agw_cmd_t;
 
 typedef struct {
@@ -69,7 +73,12 @@ struct agw_worker {
     bool busy; /* the last loop turn received datagrams */
     bool started;
     char io_error[96];
-    unsigned long calls; /* commands from another thread (main thread only) */
+    unsigned long calls; /* synchronous commands from another thread (main thread only) */
+    unsigned long posts; /* asynchronous ones */
+    bool deferring;      /* main thread: posts do not wake the worker until agw_worker_flush() */
+    bool wake_pending;   /* main thread: commands queued by posts, the worker not woken yet */
+    bool unsynced;       /* main thread: posts since the last command that waited */
+    GPtrArray *gone;     /* worker, epoll: endpoints unwatched during this loop turn */
 };
 
 static void refresh_clock(agw_worker_t *w)
@@ -145,6 +154,11 @@ static void tx_queue(agw_worker_t *w, int fd, uint8_t *buf, size_t len, const ag
 }
 
 unsigned long agw_worker_calls(const agw_worker_t *w)
+{
+    return w->calls + w->posts;
+}
+
+unsigned long agw_worker_waits(const agw_worker_t *w)
 {
     return w->calls;
 }
@@ -359,24 +373,80 @@ static void housekeeping(agw_worker_t *w)
 
 /* ---- commands from the main thread --------------------------------------------------------- */
 
+/* Queues a command and wakes the worker. The eventfd is written only when the queue was empty:
+ * the worker reads the eventfd first and then pops until the queue is empty, so a command pushed
+ * behind others is taken in the same turn. */
+static void wake(agw_worker_t *w)
+{
+    w->wake_pending = false;
+    uint64_t one = 1;
+    while (write(w->evfd, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+}
+
+static void push(agw_worker_t *w, agw_cmd_t *cmd, bool waits)
+{
+    g_mutex_lock(&w->lock);
+    bool was_empty = g_queue_is_empty(&w->cmds);
+    g_queue_push_tail(&w->cmds, cmd);
+    g_mutex_unlock(&w->lock);
+    if (waits ? was_empty || w->wake_pending : was_empty) {
+        if (w->deferring && !waits)
+            w->wake_pending = true; /* agw_worker_flush() wakes it */
+        else
+            wake(w);
+    }
+}
+
+void agw_worker_defer(agw_worker_t *w)
+{
+    w->deferring = true;
+}
+
+static void do_nothing(agw_worker_t *w, void *arg)
+{
+}
+
+void agw_worker_flush(agw_worker_t *w, bool wait)
+{
+    w->deferring = false;
+    if (wait && w->unsynced)
+        agw_worker_call(w, do_nothing, NULL); /* wakes it if needed; FIFO: all posts done */
+    else if (w->wake_pending)
+        wake(w);
+}
+
 void agw_worker_call(agw_worker_t *w, agw_worker_fn fn, void *arg)
 {
     if (g_thread_self() == w->thread) {
         fn(w, arg);
         return;
     }
-    agw_cmd_t cmd = {fn, arg, false};
+    agw_cmd_t cmd = {fn, arg, 0, false};
     w->calls++;
-    g_mutex_lock(&w->lock);
-    g_queue_push_tail(&w->cmds, &cmd);
-    g_mutex_unlock(&w->lock);
-    uint64_t one = 1;
-    while (write(w->evfd, &one, sizeof one) < 0 && errno == EINTR) {
+    w->unsynced = false; /* commands run in order: every earlier post is done when this is */
+    push(w, &cmd, true);
+    /* a futex on the command itself: one wait and one wake, no mutex to take back after it */
+    while (!__atomic_load_n(&cmd.done, __ATOMIC_ACQUIRE))
+        syscall(SYS_futex, &cmd.done, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
+void agw_worker_post(agw_worker_t *w, agw_worker_fn fn, const void *arg, size_t len)
+{
+    agw_cmd_t *cmd = g_malloc(sizeof *cmd + len);
+    memcpy(cmd->copy, arg, len);
+    if (g_thread_self() == w->thread) {
+        fn(w, cmd->copy);
+        g_free(cmd);
+        return;
     }
-    g_mutex_lock(&w->lock);
-    while (!cmd.done)
-        g_cond_wait(&w->cond, &w->lock);
-    g_mutex_unlock(&w->lock);
+    cmd->fn = fn;
+    cmd->arg = cmd->copy;
+    cmd->done = 0;
+    cmd->posted = true;
+    w->posts++;
+    w->unsynced = true;
+    push(w, cmd, false);
 }
 
 static void run_commands(agw_worker_t *w)
@@ -391,10 +461,13 @@ static void run_commands(agw_worker_t *w)
         if (!cmd) break;
         refresh_clock(w);
         cmd->fn(w, cmd->arg);
-        g_mutex_lock(&w->lock);
-        cmd->done = true;
-        g_cond_broadcast(&w->cond);
-        g_mutex_unlock(&w->lock);
+        if (cmd->posted) {
+            g_free(cmd);
+            continue;
+        }
+        uint32_t *done = &cmd->done; /* cmd lives on the waiter's stack: last touch */
+        __atomic_store_n(done, 1, __ATOMIC_RELEASE);
+        syscall(SYS_futex, done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     }
 }
 
@@ -416,12 +489,17 @@ bool agw_worker_watch(agw_worker_t *w, agw_term_t *t)
         }
     }
     t->created = t->last_media = w->now;
+    t->watched = true;
     agw_list_add(&w->terms, &t->link);
     return true;
 }
 
 void agw_worker_unwatch(agw_worker_t *w, agw_term_t *t)
 {
+    if (!t->watched) return;
+    t->watched = false;
+    for (unsigned i = 0; !w->ur && i < t->nep; i++) /* epoll: events of this turn to skip */
+        g_ptr_array_add(w->gone, &t->ep[i]);
     for (unsigned i = 0; i < t->nep; i++) {
         if (w->ur)
             agw_uring_unwatch(w->ur, &t->ep[i]);
@@ -466,6 +544,21 @@ static void timers(agw_worker_t *w)
     }
 }
 
+/* Commands when the eventfd fired, before the datagrams that came after it. */
+static void commands_now(void *ud)
+{
+    agw_worker_t *w = ud;
+    if (w->ur) agw_uring_submit(w->ur); /* queued sends go before a socket may close */
+    run_commands(w);
+}
+
+static bool was_unwatched(const agw_worker_t *w, const void *ep)
+{
+    for (unsigned i = 0; i < w->gone->len; i++)
+        if (w->gone->pdata[i] == ep) return true;
+    return false;
+}
+
 static gpointer run(gpointer p)
 {
     agw_worker_t *w = p;
@@ -478,32 +571,29 @@ static gpointer run(gpointer p)
         int64_t timeout = w->next_hk - w->now;
         if (agw_list_linked(&w->hs) && w->next_hs - w->now < timeout) timeout = w->next_hs - w->now;
         if (timeout < 0) timeout = 0;
-        bool cmds = false;
         if (w->ur) {
             unsigned failed = 0, nr = 1;
             if (w->busy) {
                 nr = AGW_URING_WAIT_NR;
                 if (timeout > AGW_URING_WAIT_MS) timeout = AGW_URING_WAIT_MS;
             }
-            w->busy = agw_uring_run(w->ur, nr, (int)timeout, rx_one, w, &failed, &cmds) > 0;
+            w->busy = agw_uring_run(w->ur, nr, (int)timeout, rx_one, commands_now, w, &failed) > 0;
             if (failed) AGW_CNT_ADD(w->cnt.dropped[AGW_DROP_SEND], failed);
             refresh_clock(w);
         } else {
             int n = epoll_wait(w->epfd, evs, G_N_ELEMENTS(evs), (int)timeout);
             refresh_clock(w);
+            g_ptr_array_set_size(w->gone, 0);
+            /* in the order they became ready: the commands where the eventfd is, and then no
+             * event of a socket a command unwatched (its termination may be freed already) */
             for (int i = 0; i < n; i++) {
-                if (evs[i].data.ptr == NULL) {
-                    cmds = true; /* after the sockets: a command may remove a termination */
-                    continue;
-                }
-                on_readable(w, evs[i].data.ptr);
+                if (evs[i].data.ptr == NULL)
+                    commands_now(w);
+                else if (!was_unwatched(w, evs[i].data.ptr))
+                    on_readable(w, evs[i].data.ptr);
             }
         }
         timers(w);
-        if (cmds) {
-            if (w->ur) agw_uring_submit(w->ur); /* queued sends go before a socket may close */
-            run_commands(w);
-        }
     }
     agw_uring_free(w->ur);
     w->ur = NULL;
@@ -531,6 +621,7 @@ agw_worker_t *agw_worker_new(agw_media_t *m, unsigned index, agw_io_t io, GError
     g_mutex_init(&w->lock);
     g_cond_init(&w->cond);
     g_queue_init(&w->cmds);
+    w->gone = g_ptr_array_new();
     agw_list_init(&w->terms);
     agw_list_init(&w->hs);
     w->rx_buf = g_malloc((size_t)AGW_BATCH * AGW_BUFSZ);
@@ -556,6 +647,7 @@ agw_worker_t *agw_worker_new(agw_media_t *m, unsigned index, agw_io_t io, GError
         close(w->evfd);
         g_mutex_clear(&w->lock);
         g_cond_clear(&w->cond);
+        g_ptr_array_unref(w->gone);
         g_free(w->rx_buf);
         g_free(w);
         return NULL;
@@ -572,6 +664,7 @@ void agw_worker_free(agw_worker_t *w)
     close(w->evfd);
     g_mutex_clear(&w->lock);
     g_cond_clear(&w->cond);
+    g_ptr_array_unref(w->gone);
     g_free(w->rx_buf);
     g_free(w);
 }

@@ -33,8 +33,13 @@ typedef struct {
     GIOChannel *in;
 } tool_t;
 
+static agw_media_t *engine; /* for emit() */
+
+/* Every reply means "applied": Add and Modify reach the media worker without a wait (media.h),
+ * so wait for it before answering, as the Iq layer does before its H.248 reply. */
 static void emit(JsonBuilder *b)
 {
+    if (engine) agw_media_sync(engine);
     JsonGenerator *g = json_generator_new();
     JsonNode *root = json_builder_get_root(b);
     json_generator_set_root(g, root);
@@ -437,6 +442,7 @@ int main(int argc, char **argv)
         return 2;
     }
     t.m = agw_media_new(&cfg, &err);
+    engine = t.m;
     int rc = 0;
     if (!t.m) {
         fprintf(stderr, "agw_media_new: %s\n", err->message);
@@ -466,6 +472,7 @@ int main(int argc, char **argv)
             g_free(n);
         }
         g_list_free(names);
+        engine = NULL;
         agw_media_free(t.m);
     }
     g_hash_table_destroy(t.ctxs);

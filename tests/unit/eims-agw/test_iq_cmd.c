@@ -117,8 +117,8 @@ static void f_term_free(void *be, void *term, iq_stats *final)
     f->terms--;
     g_free(term);
 }
-static const iq_media_ops fake_ops = {f_ctx_new, f_ctx_free, f_term_new, f_fp,
-                                      f_conf,    f_join,     f_stats,    f_term_free};
+static const iq_media_ops fake_ops = {f_ctx_new, f_ctx_free,  f_term_new, f_fp, f_conf, f_join,
+                                      f_stats,   f_term_free, NULL,       NULL, NULL};
 
 /* ---- harness ---- */
 typedef struct {

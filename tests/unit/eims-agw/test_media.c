@@ -140,6 +140,14 @@ TEST(lifecycle_and_fingerprint)
 
 /* Remote parameters and mode go to the media worker in one hop, and nothing that changes nothing
  * costs a hop (the hop is the costliest part of a command). */
+/* The worker's view of the mode, after every command posted before (one synchronous hop). */
+static agw_mode_t mode_of(agw_term_t *t)
+{
+    agw_term_stats_t st;
+    agw_term_stats(t, &st);
+    return t->mode;
+}
+
 TEST(configure_hops)
 {
     agw_media_t *m = engine(31000, 31099, 0);
@@ -153,27 +161,30 @@ TEST(configure_hops)
         return;
     }
     agw_worker_t *w = t->worker;
-    unsigned long n0 = agw_worker_calls(w);
+    /* Add and Modify are posted (no wait); mode_of() waits for the worker, one hop itself */
+    unsigned long n0 = agw_worker_calls(w), w0 = agw_worker_waits(w);
     agw_term_set_mode(t, AGW_MODE_SENDRECV); /* a new termination is sendrecv */
     CHECK(agw_rtp_configure(t, NULL, AGW_MODE_SENDRECV, NULL));
     CHECK_INT(agw_worker_calls(w) - n0, 0);
     agw_term_set_mode(t, AGW_MODE_RECVONLY);
     CHECK_INT(agw_worker_calls(w) - n0, 1);
-    CHECK_INT(t->mode, AGW_MODE_RECVONLY);
+    CHECK_INT(agw_worker_waits(w) - w0, 0);
+    CHECK_INT(mode_of(t), AGW_MODE_RECVONLY);
     agw_rtp_remote_t r = {.address = "127.0.21.9", .port = 4000};
     CHECK(agw_rtp_configure(t, &r, AGW_MODE_SENDONLY, NULL));
-    CHECK_INT(agw_worker_calls(w) - n0, 2);
-    CHECK_INT(t->mode, AGW_MODE_SENDONLY);
-    CHECK(agw_rtp_modify(t, &r, NULL)); /* keeps the mode */
     CHECK_INT(agw_worker_calls(w) - n0, 3);
-    CHECK_INT(t->mode, AGW_MODE_SENDONLY);
+    CHECK_INT(mode_of(t), AGW_MODE_SENDONLY);
+    CHECK(agw_rtp_modify(t, &r, NULL)); /* keeps the mode */
+    CHECK_INT(agw_worker_calls(w) - n0, 5);
+    CHECK_INT(mode_of(t), AGW_MODE_SENDONLY);
     r.address = "not-an-address"; /* refused before any hop */
     CHECK(!agw_rtp_configure(t, &r, AGW_MODE_INACTIVE, NULL));
-    CHECK_INT(agw_worker_calls(w) - n0, 3);
+    CHECK_INT(agw_worker_calls(w) - n0, 6);
     CHECK(!agw_w3_configure(t, NULL, AGW_MODE_INACTIVE, NULL)); /* not W3 */
-    CHECK_INT(t->mode, AGW_MODE_SENDONLY);
+    CHECK_INT(mode_of(t), AGW_MODE_SENDONLY);
+    CHECK_INT(agw_worker_waits(w) - w0, 4);
     agw_ctx_free(c);
-    CHECK_INT(agw_worker_calls(w) - n0, 4);
+    CHECK_INT(agw_worker_calls(w) - n0, 8);
     agw_media_free(m);
 }
 
@@ -268,6 +279,7 @@ static void relay_case(agw_setup_t answer_setup, const char *profile_name)
     CHECK_INT(drain(ims_a, NULL), 20);
     /* mode: A's RTP leg receive-only toward IMS A -> nothing more reaches IMS A */
     agw_term_set_mode(ra, AGW_MODE_RECVONLY);
+    agw_media_flush(m); /* the worker runs it before the packets below */
     for (uint16_t i = 20; i < 25; i++)
         send_rtp(ims_b, "127.0.20.2", rl_b.port, 0, i);
     g_usleep(150000);
