@@ -646,9 +646,10 @@ static agw_term_t *term_new(agw_ctx_t *c, agw_term_kind_t kind, GError **err)
 static void term_destroy(agw_term_t *t)
 {
     agw_media_t *m = t->ctx->m;
-    for (unsigned i = 0; i < t->nep; i++)
-        if (t->ep[i].fd >= 0) close(t->ep[i].fd);
-    agw_ports_release(t->kind == AGW_TERM_W3 ? m->ports_w3 : m->ports_rtp, t->port, t->nep);
+    int fds[2] = {-1, -1};
+    for (unsigned i = 0; i < t->nep && i < 2; i++)
+        fds[i] = t->ep[i].fd;
+    agw_ports_park(t->kind == AGW_TERM_W3 ? m->ports_w3 : m->ports_rtp, t->port, fds, t->nep);
     g_free(t);
 }
 
