@@ -416,22 +416,20 @@ static bool cmd_subtract(act_t *a, const h248_command *cmd, iq_err *e)
     /* H.248.1 §7.2.3: statistics are returned unless the Audit descriptor is empty. */
     bool stats = !(cmd->has_audit && cmd->audit == 0);
     unsigned n = ok ? terms->len : 0;
-    char(*names)[IQ_TERM_NAME_MAX] = g_malloc((n ? n : 1) * sizeof *names);
+    h248_command **rs = g_new(h248_command *, n ? n : 1);
     uint64_t *durs = g_new(uint64_t, n ? n : 1);
     iq_stats *st = g_new(iq_stats, n ? n : 1);
     for (unsigned i = 0; i < n; i++) {
         iq_term *t = terms->pdata[i];
-        g_strlcpy(names[i], t->name, sizeof names[i]);
+        rs[i] = h248_action_add_command(a->ra, H248_CMD_SUBTRACT, t->name);
         durs[i] = age_ms(t);
         LOGI(RT_SUB_IQ, t->ctx->cid, "context %u: subtracted %s", t->ctx->id, t->name);
     }
     /* all at once: one wait for the media worker per Subtract, not one per termination */
     if (n) iq_terms_free(c->tb, (iq_term *const *)terms->pdata, n, st);
-    for (unsigned i = 0; i < n; i++) {
-        h248_command *r = h248_action_add_command(a->ra, H248_CMD_SUBTRACT, names[i]);
-        if (stats) iq_desc_add_stats(r, &st[i], durs[i]);
-    }
-    g_free(names);
+    for (unsigned i = 0; stats && i < n; i++)
+        iq_desc_add_stats(rs[i], &st[i], durs[i]);
+    g_free(rs);
     g_free(durs);
     g_free(st);
     g_ptr_array_unref(terms);

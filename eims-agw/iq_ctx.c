@@ -321,9 +321,7 @@ void iq_terms_free(iq_table *tb, iq_term *const *ts, unsigned n, iq_stats *final
 
 void iq_term_free(iq_table *tb, iq_term *t, iq_stats *final)
 {
-    iq_stats st;
-    iq_terms_free(tb, &t, 1, &st);
-    if (final) *final = st;
+    iq_terms_free(tb, &t, 1, final);
 }
 
 void iq_term_set_events(iq_term *t, uint32_t rid, GPtrArray *events)

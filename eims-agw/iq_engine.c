@@ -222,17 +222,6 @@ static void e_stats(void *be, void *term, iq_stats *out)
     stats_of(&s, out);
 }
 
-static void e_term_free(void *be, void *term, iq_stats *final)
-{
-    iq_engine *e = be;
-    eng_term *et = term;
-    agw_term_stats_t s;
-    g_hash_table_remove(e->terms, et->t);
-    agw_term_subtract(et->t, &s);
-    if (final) stats_of(&s, final);
-    g_free(et);
-}
-
 static void e_terms_free(void *be, void *const *terms, unsigned n, iq_stats *final)
 {
     iq_engine *e = be;
@@ -249,6 +238,11 @@ static void e_terms_free(void *be, void *const *terms, unsigned n, iq_stats *fin
     }
     g_free(ts);
     g_free(s);
+}
+
+static void e_term_free(void *be, void *term, iq_stats *final)
+{
+    e_terms_free(be, &term, 1, final);
 }
 
 static void e_begin(void *be)

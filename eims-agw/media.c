@@ -600,10 +600,14 @@ static void do_stats(agw_worker_t *w, void *arg)
     fill_stats(a->t, a->stats);
 }
 
-static void do_subtract(agw_worker_t *w, void *arg)
+typedef struct {
+    agw_term_t *const *ts;
+    unsigned n;
+    agw_term_stats_t *stats;
+} subtract_arg;
+
+static void subtract_one(agw_worker_t *w, agw_term_t *t, agw_term_stats_t *stats)
 {
-    cmd_arg *a = arg;
-    agw_term_t *t = a->t;
     agw_worker_unwatch(w, t);
     if (t->peer) {
         t->peer->peer = NULL;
@@ -611,7 +615,14 @@ static void do_subtract(agw_worker_t *w, void *arg)
         t->peer = NULL;
     }
     if (t->kind == AGW_TERM_W3) agw_w3_clear(w, t);
-    if (a->stats) fill_stats(t, a->stats);
+    fill_stats(t, stats);
+}
+
+static void do_subtract(agw_worker_t *w, void *arg)
+{
+    subtract_arg *a = arg;
+    for (unsigned i = 0; i < a->n; i++)
+        subtract_one(w, a->ts[i], &a->stats[i]);
 }
 
 /* ---- terminations: main-thread API ---------------------------------------------------------- */
@@ -784,8 +795,8 @@ agw_term_t *agw_w3_add(agw_ctx_t *c, const agw_w3_remote_t *remote, agw_w3_local
     return t;
 }
 
-/* One hop to the worker for the remote parameters and the mode together; none when neither
- * changes (the hop is the costliest part of a command: futex, eventfd, the worker's wake-up). */
+/* One command to the worker for the remote parameters and the mode together; none when neither
+ * changes (a hop is the costliest part of a command: eventfd, the worker's wake-up). */
 static void term_update(agw_term_t *t, post_arg *a, agw_mode_t mode)
 {
     a->t = t;
@@ -911,21 +922,6 @@ void agw_term_stats(agw_term_t *t, agw_term_stats_t *out)
     agw_worker_call(t->worker, do_stats, &a);
 }
 
-typedef struct {
-    agw_term_t *const *ts;
-    unsigned n;
-    agw_term_stats_t *stats;
-} subtract_arg;
-
-static void do_subtract_many(agw_worker_t *w, void *arg)
-{
-    subtract_arg *a = arg;
-    for (unsigned i = 0; i < a->n; i++) {
-        cmd_arg one = {.t = a->ts[i], .stats = &a->stats[i]};
-        do_subtract(w, &one);
-    }
-}
-
 /* The terminations' last statistics, then their release; one hop per run of terminations on
  * the same worker (a context's two terminations share one). */
 void agw_terms_subtract(agw_term_t *const *ts, unsigned n, agw_term_stats_t *out)
@@ -936,7 +932,7 @@ void agw_terms_subtract(agw_term_t *const *ts, unsigned n, agw_term_stats_t *out
         while (j < n && ts[j]->worker == ts[i]->worker)
             j++;
         subtract_arg a = {ts + i, j - i, st + i};
-        agw_worker_call(ts[i]->worker, do_subtract_many, &a);
+        agw_worker_call(ts[i]->worker, do_subtract, &a);
         i = j;
     }
     for (unsigned i = 0; i < n; i++) {

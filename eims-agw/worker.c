@@ -373,9 +373,6 @@ static void housekeeping(agw_worker_t *w)
 
 /* ---- commands from the main thread --------------------------------------------------------- */
 
-/* Queues a command and wakes the worker. The eventfd is written only when the queue was empty:
- * the worker reads the eventfd first and then pops until the queue is empty, so a command pushed
- * behind others is taken in the same turn. */
 static void wake(agw_worker_t *w)
 {
     w->wake_pending = false;
@@ -384,15 +381,21 @@ static void wake(agw_worker_t *w)
     }
 }
 
+/* Queues a command and wakes the worker if needed. The eventfd is written only when the queue
+ * was empty: the worker reads the eventfd first and then pops until the queue is empty, so a
+ * command pushed behind others is taken in the same turn. A post while deferring leaves the
+ * wake-up to agw_worker_flush(); a command that waits wakes the worker for what is pending. */
 static void push(agw_worker_t *w, agw_cmd_t *cmd, bool waits)
 {
     g_mutex_lock(&w->lock);
     bool was_empty = g_queue_is_empty(&w->cmds);
     g_queue_push_tail(&w->cmds, cmd);
     g_mutex_unlock(&w->lock);
-    if (waits ? was_empty || w->wake_pending : was_empty) {
-        if (w->deferring && !waits)
-            w->wake_pending = true; /* agw_worker_flush() wakes it */
+    if (waits) {
+        if (was_empty || w->wake_pending) wake(w);
+    } else if (was_empty) {
+        if (w->deferring)
+            w->wake_pending = true;
         else
             wake(w);
     }
@@ -600,6 +603,19 @@ static gpointer run(gpointer p)
     return NULL;
 }
 
+/* After the thread has ended (or never started its loop). */
+static void release(agw_worker_t *w)
+{
+    g_thread_join(w->thread);
+    close(w->epfd);
+    close(w->evfd);
+    g_mutex_clear(&w->lock);
+    g_cond_clear(&w->cond);
+    g_ptr_array_unref(w->gone);
+    g_free(w->rx_buf);
+    g_free(w);
+}
+
 agw_worker_t *agw_worker_new(agw_media_t *m, unsigned index, agw_io_t io, GError **err)
 {
     agw_worker_t *w = g_new0(agw_worker_t, 1);
@@ -642,14 +658,7 @@ agw_worker_t *agw_worker_new(agw_media_t *m, unsigned index, agw_io_t io, GError
     g_mutex_unlock(&w->lock);
     if (w->io_error[0]) {
         g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOSYS, "media.io = io_uring: %s", w->io_error);
-        g_thread_join(w->thread);
-        close(w->epfd);
-        close(w->evfd);
-        g_mutex_clear(&w->lock);
-        g_cond_clear(&w->cond);
-        g_ptr_array_unref(w->gone);
-        g_free(w->rx_buf);
-        g_free(w);
+        release(w);
         return NULL;
     }
     return w;
@@ -659,12 +668,5 @@ void agw_worker_free(agw_worker_t *w)
 {
     if (!w) return;
     agw_worker_call(w, do_stop, NULL);
-    g_thread_join(w->thread);
-    close(w->epfd);
-    close(w->evfd);
-    g_mutex_clear(&w->lock);
-    g_cond_clear(&w->cond);
-    g_ptr_array_unref(w->gone);
-    g_free(w->rx_buf);
-    g_free(w);
+    release(w);
 }
