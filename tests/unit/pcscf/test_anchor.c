@@ -5,6 +5,7 @@
 #include "pcscf/anchor.h"
 #include "pcscf/iq_mgc.h"
 #include "test_anchor_mg.h"
+#include "test_anchor_res.h"
 #include "unit.h"
 
 static const char *IMS_ANSWER = "v=0\r\n"
@@ -48,44 +49,6 @@ static const char *WIC_ANSWER = "v=0\r\n"
                                 "a=rtcp-mux\r\n"
                                 "a=rtpmap:8 PCMA/8000\r\n"
                                 "a=rtpmap:101 telephone-event/8000\r\n";
-
-typedef struct {
-    int calls;
-    anchor_status st;
-    char *sdp, *detail;
-} res_t;
-
-static void res_clear(res_t *r)
-{
-    g_free(r->sdp);
-    g_free(r->detail);
-    memset(r, 0, sizeof *r);
-}
-
-static void on_sdp(anchor_t *a, anchor_status st, const char *sdp, const char *detail, void *ud)
-{
-    res_t *r = ud;
-    r->calls++;
-    r->st = st;
-    g_free(r->sdp);
-    g_free(r->detail);
-    r->sdp = g_strdup(sdp);
-    r->detail = g_strdup(detail);
-}
-
-typedef struct {
-    int calls;
-    anchor_status st;
-    anchor_stats_t s;
-} stats_res_t;
-
-static void on_stats(anchor_t *a, anchor_status st, const anchor_stats_t *s, void *ud)
-{
-    stats_res_t *r = ud;
-    r->calls++;
-    r->st = st;
-    r->s = *s;
-}
 
 typedef struct {
     int lost, media;
@@ -302,14 +265,6 @@ TEST(terminating_call)
     res_clear(&r);
     mg_free(mg);
     pcscf_iq_free(iq);
-}
-
-static char *replace(const char *s, const char *from, const char *to)
-{
-    char **parts = g_strsplit(s, from, -1);
-    char *o = g_strjoinv(to, parts);
-    g_strfreev(parts);
-    return o;
 }
 
 /* re-INVITE from the WIC: hold (sendonly) then resume; the AGW changes with the answer. */

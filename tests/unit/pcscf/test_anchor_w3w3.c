@@ -7,6 +7,7 @@
 #include "pcscf/anchor.h"
 #include "pcscf/iq_mgc.h"
 #include "test_anchor_mg.h"
+#include "test_anchor_res.h"
 #include "unit.h"
 
 /* The far WIC (Chromium) answering our offer "0 8 126". */
@@ -36,55 +37,6 @@ static const char *IMS_OFFER = "v=0\r\n"
                                "t=0 0\r\n"
                                "m=audio 30002 RTP/AVP 8 0 101\r\n"
                                "a=rtpmap:101 telephone-event/8000\r\n";
-
-typedef struct {
-    int calls;
-    anchor_status st;
-    char *sdp;
-} res_t;
-
-static void on_sdp(anchor_t *a, anchor_status st, const char *sdp, const char *detail, void *ud)
-{
-    res_t *r = ud;
-    r->calls++;
-    r->st = st;
-    g_free(r->sdp);
-    r->sdp = g_strdup(sdp);
-}
-
-static void res_clear(res_t *r)
-{
-    g_free(r->sdp);
-    memset(r, 0, sizeof *r);
-}
-
-typedef struct {
-    int calls;
-    anchor_stats_t s;
-} stats_res_t;
-
-static void on_stats(anchor_t *a, anchor_status st, const anchor_stats_t *s, void *ud)
-{
-    stats_res_t *r = ud;
-    r->calls++;
-    r->s = *s;
-}
-
-static char *replace(const char *s, const char *from, const char *to)
-{
-    char **parts = g_strsplit(s, from, -1);
-    char *o = g_strjoinv(to, parts);
-    g_strfreev(parts);
-    return o;
-}
-
-static int occurrences(const char *s, const char *needle)
-{
-    int n = 0;
-    for (const char *p = s ? strstr(s, needle) : NULL; p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
 
 static pcscf_iq_t *mgc_new(void)
 {
